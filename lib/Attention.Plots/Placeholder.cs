@@ -1,0 +1,1 @@
+namespace Attention.Plots; internal static class Placeholder {}

@@ -1,0 +1,1 @@
+namespace Attention; internal static class Placeholder {}
