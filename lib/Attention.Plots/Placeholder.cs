@@ -1,1 +1,0 @@
-namespace Attention.Plots; internal static class Placeholder {}
