@@ -1,0 +1,137 @@
+using System.Text;
+using System.Text.Json.Nodes;
+
+namespace Notebooks;
+
+/// <summary>
+/// <c>display(x)</c> and <c>x.Display()</c> for cells, as in .NET Interactive. Every script session
+/// imports this class (<c>using static Notebooks.NotebookDisplay</c>), so cells and the .csx files
+/// they <c>#load</c> can call both.
+/// </summary>
+public static class NotebookDisplay
+{
+    /// <summary>Shows a value as a <c>display_data</c> output of the running cell.</summary>
+    /// <param name="value">The value to show (formatted to text/html and text/plain).</param>
+    /// <param name="mimeType">Restrict the output to this one mime type (for example "text/plain").</param>
+    public static void display(object? value, string? mimeType = null) => OutputCollector.CurrentOrThrow().Display(value, mimeType);
+
+    /// <summary>Shows a value as a <c>display_data</c> output of the running cell.</summary>
+    public static void Display(this object? value, string? mimeType = null) => display(value, mimeType);
+}
+
+/// <summary>What a cell can learn about where it runs, available in cells as the global <c>Notebook</c>.</summary>
+public sealed class NotebookInfo
+{
+    /// <summary>Full path of the notebook file, or null when the session has no file (a kernel, a test).</summary>
+    public string? Path { get; init; }
+
+    /// <summary>The notebook's folder; relative <c>#r</c> and <c>#load</c> paths are resolved against it.</summary>
+    public required string Folder { get; init; }
+}
+
+/// <summary>The globals object of every script session: cells see its members as globals.</summary>
+public sealed class ScriptGlobals
+{
+    /// <summary>Where the notebook lives (<c>Notebook.Folder</c>, <c>Notebook.Path</c>).</summary>
+    public required NotebookInfo Notebook { get; init; }
+}
+
+/// <summary>Collects one cell's outputs in order; console writes and displays of the running cell land here.</summary>
+internal sealed class OutputCollector(ScriptSession session)
+{
+    private static readonly AsyncLocal<OutputCollector?> current = new();
+    private readonly Lock gate = new();
+    private readonly List<JsonObject> outputs = [];
+    private string? streamName;
+    private readonly StringBuilder stream = new();
+    private bool closed;
+
+    public static OutputCollector? Current { get => current.Value; set => current.Value = value; }
+
+    public static OutputCollector CurrentOrThrow() => current.Value
+        ?? throw new InvalidOperationException("display() can only be called while a notebook cell is running.");
+
+    public void Write(string name, string text)
+    {
+        lock (gate)
+        {
+            if (closed || text.Length == 0) return;
+            if (streamName != name) FlushStream();
+            streamName = name;
+            stream.Append(text);
+        }
+    }
+
+    public void Display(object? value, string? mimeType)
+    {
+        var bundle = session.Format(value, mimeType);
+        Add(Outputs.DisplayData(bundle));
+    }
+
+    public void Add(JsonObject output)
+    {
+        lock (gate)
+        {
+            if (closed) return;
+            FlushStream();
+            outputs.Add(output);
+        }
+    }
+
+    /// <summary>Stops collecting (later writes from an abandoned cell are dropped) and returns the outputs.</summary>
+    public List<JsonObject> Close()
+    {
+        lock (gate)
+        {
+            FlushStream();
+            closed = true;
+            return [.. outputs];
+        }
+    }
+
+    private void FlushStream()
+    {
+        if (streamName is null || stream.Length == 0) return;
+        outputs.Add(Outputs.Stream(streamName, stream.ToString()));
+        stream.Clear();
+        streamName = null;
+    }
+}
+
+/// <summary>Console.Out/Console.Error replacement that sends writes of a running cell to its collector, and everything else to the real console.</summary>
+internal sealed class ConsoleRouter(string name, TextWriter original) : TextWriter
+{
+    private static readonly Lock Gate = new();
+    private static bool installed;
+
+    public override Encoding Encoding => original.Encoding;
+
+    public static void Install()
+    {
+        lock (Gate)
+        {
+            if (installed) return;
+            installed = true;
+            Console.SetOut(new ConsoleRouter("stdout", Console.Out));
+            Console.SetError(new ConsoleRouter("stderr", Console.Error));
+        }
+    }
+
+    public override void Write(char value) => Write(value.ToString());
+
+    public override void Write(char[] buffer, int index, int count) => Write(new string(buffer, index, count));
+
+    public override void Write(string? value)
+    {
+        if (value is null) return;
+        if (OutputCollector.Current is { } c) c.Write(name, value);
+        else lock (Gate) original.Write(value);
+    }
+
+    public override void WriteLine(string? value) => Write(value + NewLine);
+
+    public override void Flush()
+    {
+        if (OutputCollector.Current is null) original.Flush();
+    }
+}

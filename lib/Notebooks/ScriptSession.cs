@@ -1,0 +1,389 @@
+using System.Collections.Immutable;
+using System.Diagnostics;
+using System.Reflection;
+using System.Text;
+using System.Text.Json.Nodes;
+using System.Text.RegularExpressions;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.CSharp.Scripting;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+using Microsoft.CodeAnalysis.Scripting;
+using Microsoft.CodeAnalysis.Scripting.Hosting;
+using Microsoft.DotNet.Interactive.Formatting;
+using Plotly.NET;
+
+namespace Notebooks;
+
+/// <summary>Settings of a <see cref="ScriptSession"/>.</summary>
+public sealed class ScriptSessionOptions
+{
+    /// <summary>Folder that relative <c>#r</c> and <c>#load</c> paths in cells are resolved against (the notebook's folder).</summary>
+    public string BaseDirectory { get; init; } = Environment.CurrentDirectory;
+
+    /// <summary>The notebook file, if any (exposed to cells as <c>Notebook.Path</c>).</summary>
+    public string? NotebookPath { get; init; }
+
+    /// <summary>Time limit of one cell; past it the cell is abandoned and the session stops.</summary>
+    public TimeSpan CellTimeout { get; init; } = TimeSpan.FromSeconds(300);
+
+    /// <summary>Where <c>#r "nuget: …"</c> restore projects are cached.</summary>
+    public string NuGetCacheDirectory { get; init; } = NuGetPackages.DefaultCacheDirectory;
+
+    /// <summary>
+    /// Make the <c>using</c> directives of <c>#load</c>-ed .csx files visible to the loading cell and
+    /// later cells. Roslyn scripting (and so .NET Interactive) keeps them private to the loaded file;
+    /// with this on (the default) the engine adds them to the loading cell.
+    /// </summary>
+    public bool ExportUsingsFromLoadedScripts { get; init; } = true;
+}
+
+/// <summary>
+/// One C# kernel: cells run in order in one Roslyn script state, with .NET Interactive's
+/// semantics (<c>#r</c>, <c>#r "nuget:"</c>, <c>#load</c>, <c>display</c>, trailing-expression
+/// results, console streams, error outputs, a per-cell time limit). Outputs are nbformat objects.
+/// Run one cell at a time.
+/// </summary>
+public sealed class ScriptSession
+{
+    /// <summary>Namespaces every cell starts with (as in .NET Interactive's C# kernel).</summary>
+    public static readonly ImmutableArray<string> DefaultImports =
+    [
+        "System", "System.IO", "System.Collections.Generic", "System.Linq", "System.Text", "System.Threading.Tasks",
+        "System.Net.Http", "Microsoft.DotNet.Interactive.Formatting", "Notebooks.NotebookDisplay",
+    ];
+
+    private static readonly Lazy<ImmutableArray<MetadataReference>> FrameworkReferences = new(() =>
+    {
+        var runtimeDir = Path.GetDirectoryName(typeof(object).Assembly.Location)!;
+        var tpa = ((AppContext.GetData("TRUSTED_PLATFORM_ASSEMBLIES") as string) ?? "").Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries);
+        var refs = tpa.Where(p => Path.GetDirectoryName(p) == runtimeDir && IsManaged(p))
+            .Select(p => (MetadataReference)MetadataReference.CreateFromFile(p));
+        Assembly[] host = [typeof(ScriptSession).Assembly, typeof(Formatter).Assembly, typeof(Microsoft.AspNetCore.Html.IHtmlContent).Assembly];
+        return [.. refs, .. host.Select(a => MetadataReference.CreateFromFile(a.Location))];
+    });
+
+    private readonly ScriptSessionOptions options;
+    private readonly NotebookMetadataResolver resolver;
+    private readonly NuGetPackages packages;
+    private readonly ScriptOptions scriptOptions;
+    private readonly InteractiveAssemblyLoader loader = new();
+    private readonly ScriptGlobals globals;
+    private ScriptState<object>? state;
+    private bool plotlyEmbedded;
+
+    /// <summary>Creates a session; nothing is compiled until the first cell.</summary>
+    public ScriptSession(ScriptSessionOptions? options = null)
+    {
+        this.options = options ?? new ScriptSessionOptions();
+        ValueFormatting.EnsureRegistered();
+        ConsoleRouter.Install();
+        var baseDir = Path.GetFullPath(this.options.BaseDirectory);
+        globals = new ScriptGlobals { Notebook = new NotebookInfo { Folder = baseDir, Path = this.options.NotebookPath is { } p ? Path.GetFullPath(p) : null } };
+        packages = new NuGetPackages(this.options.NuGetCacheDirectory);
+        resolver = new NotebookMetadataResolver(ScriptMetadataResolver.Default.WithBaseDirectory(baseDir), packages);
+        foreach (var a in NuGetPackages.HostAssemblies) loader.RegisterDependency(a);
+        scriptOptions = ScriptOptions.Default
+            .WithReferences(FrameworkReferences.Value)
+            .WithImports(DefaultImports)
+            .WithMetadataResolver(resolver)
+            .WithSourceResolver(ScriptSourceResolver.Default.WithBaseDirectory(baseDir))
+            .WithEmitDebugInformation(true)
+            .WithFileEncoding(Encoding.UTF8)
+            .WithLanguageVersion(LanguageVersion.Latest)
+            .WithOptimizationLevel(OptimizationLevel.Debug)
+            .WithAllowUnsafe(true);
+    }
+
+    /// <summary>The session's settings.</summary>
+    public ScriptSessionOptions Options => options;
+
+    /// <summary>True after a cell timed out: the state cannot be trusted and later cells are refused.</summary>
+    public bool IsStopped { get; private set; }
+
+    /// <summary>
+    /// Runs one cell's code. Never throws for problems in the cell: they become <c>error</c> outputs.
+    /// <paramref name="cellNumber"/> is the execution count the cell runs under and names it in errors
+    /// and stack traces (<c>cellN.csx</c>).
+    /// </summary>
+    public async Task<CellResult> RunCellAsync(string code, int cellNumber, CancellationToken cancellationToken = default)
+    {
+        var clock = Stopwatch.StartNew();
+        if (IsStopped)
+        {
+            var msg = "the session stopped after an earlier cell exceeded its time limit; restart the kernel / rerun the notebook.";
+            return new CellResult(cellNumber, [Outputs.Error("SessionStopped", msg, [$"cell {cellNumber}: {msg}"])], false, false, clock.Elapsed, $"cell {cellNumber}: {msg}");
+        }
+        var collector = new OutputCollector(this);
+        var done = new TaskCompletionSource<string?>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var thread = new Thread(() =>
+        {
+            OutputCollector.Current = collector;
+            try { done.TrySetResult(Execute(code, cellNumber, collector)); }
+            catch (Exception e)
+            {
+                var msg = $"cell {cellNumber}: the engine failed: {e.GetType().FullName}: {e.Message}";
+                collector.Add(Outputs.Error("EngineError", e.Message, [msg, .. (e.StackTrace ?? "").Split('\n')]));
+                done.TrySetResult(msg);
+            }
+            finally { OutputCollector.Current = null; }
+        }, 16 * 1024 * 1024)
+        {
+            IsBackground = true,
+            Name = $"notebook cell {cellNumber}",
+        };
+        thread.Start();
+        string? error;
+        try
+        {
+            error = await done.Task.WaitAsync(options.CellTimeout, cancellationToken).ConfigureAwait(false);
+        }
+        catch (TimeoutException)
+        {
+            IsStopped = true;
+            var outputs = collector.Close();
+            var msg = $"cell {cellNumber} exceeded the {options.CellTimeout.TotalSeconds:0.###} s time limit; the run stopped there because the notebook's state can no longer be trusted (raise the limit with --cell-timeout SECONDS).";
+            outputs.Add(Outputs.Error("TimeoutError", msg, [msg]));
+            return new CellResult(cellNumber, outputs, false, true, clock.Elapsed, msg);
+        }
+        catch (OperationCanceledException)
+        {
+            IsStopped = true;
+            var outputs = collector.Close();
+            var msg = $"cell {cellNumber} was cancelled; the session stopped.";
+            outputs.Add(Outputs.Error("OperationCanceledException", msg, [msg]));
+            return new CellResult(cellNumber, outputs, false, true, clock.Elapsed, msg);
+        }
+        var all = collector.Close();
+        return new CellResult(cellNumber, all, error is null, false, clock.Elapsed, error);
+    }
+
+    /// <summary>Formats a value to a mime bundle (text/html and text/plain, charts to text/html with plotly.js once per session).</summary>
+    public IReadOnlyDictionary<string, string> Format(object? value, string? mimeType = null)
+    {
+        if (value is null) return new Dictionary<string, string> { ["text/plain"] = "<null>" };
+        if (value is GenericChart chart)
+        {
+            var html = ValueFormatting.ChartHtml(chart);
+            lock (loader)
+            {
+                if (!plotlyEmbedded)
+                {
+                    plotlyEmbedded = true;
+                    html = ValueFormatting.PlotlyJsScriptTag + html;
+                }
+            }
+            return new Dictionary<string, string> { ["text/html"] = html };
+        }
+        if (mimeType is not null) return new Dictionary<string, string> { [mimeType] = value.ToDisplayString(mimeType) };
+        if (value is string s) return new Dictionary<string, string> { ["text/plain"] = s };
+        return new Dictionary<string, string>
+        {
+            ["text/html"] = value.ToDisplayString("text/html"),
+            ["text/plain"] = value.ToDisplayString("text/plain"),
+        };
+    }
+
+    /// <summary>Runs on the cell's own thread. Returns a one-line error summary, or null on success.</summary>
+    private string? Execute(string code, int cellNumber, OutputCollector collector)
+    {
+        var file = $"cell{cellNumber}.csx";
+        var prepared = Prepare(code, out var magicError);
+        if (magicError is not null)
+        {
+            collector.Add(Outputs.Error("UnsupportedMagicCommand", magicError, [$"cell {cellNumber}: {magicError}"]));
+            return $"cell {cellNumber}: {magicError}";
+        }
+        var cellOptions = scriptOptions.WithFilePath(file);
+        var nuget = ResolvePackages(prepared, cellNumber, out var nugetError);
+        if (nugetError is not null)
+        {
+            collector.Add(nugetError.Value.Output);
+            return nugetError.Value.Summary;
+        }
+        if (nuget.Count > 0) cellOptions = cellOptions.AddReferences(nuget.Select(p => MetadataReference.CreateFromFile(p)));
+        var script = state is null
+            ? CSharpScript.Create<object>(prepared, cellOptions, typeof(ScriptGlobals), loader)
+            : state.Script.ContinueWith<object>(prepared, cellOptions);
+        var diagnostics = script.Compile();
+        var errors = diagnostics.Where(d => d.Severity == DiagnosticSeverity.Error).ToList();
+        if (errors.Count > 0) return ReportCompileErrors(errors, cellNumber, collector);
+
+        ScriptState<object> next;
+        try
+        {
+            next = state is null
+                ? script.RunAsync(globals, _ => true).GetAwaiter().GetResult()
+                : script.RunFromAsync(state, _ => true).GetAwaiter().GetResult();
+        }
+        catch (CompilationErrorException e)
+        {
+            return ReportCompileErrors([.. e.Diagnostics.Where(d => d.Severity == DiagnosticSeverity.Error)], cellNumber, collector);
+        }
+        if (next.Exception is { } ex)
+        {
+            // Keep the variables the cell managed to define before it threw, as .NET Interactive does.
+            state = next;
+            return ReportException(ex, cellNumber, file, collector);
+        }
+        state = next;
+        if (HasTrailingValue(script, file))
+            collector.Add(Outputs.ExecuteResult(Format(next.ReturnValue), cellNumber));
+        return null;
+    }
+
+    private static bool HasTrailingValue(Script script, string file)
+    {
+        var compilation = script.GetCompilation();
+        var tree = compilation.SyntaxTrees.LastOrDefault(t => t.FilePath == file);
+        if (tree?.GetRoot() is not CompilationUnitSyntax root) return false;
+        if (root.Members.LastOrDefault() is not GlobalStatementSyntax { Statement: ExpressionStatementSyntax { SemicolonToken.IsMissing: true } statement })
+            return false;
+        var type = compilation.GetSemanticModel(tree).GetTypeInfo(statement.Expression).Type;
+        return type is null || type.SpecialType != SpecialType.System_Void;
+    }
+
+    private static string ReportCompileErrors(List<Diagnostic> errors, int cellNumber, OutputCollector collector)
+    {
+        var lines = errors.Select(d => Describe(d, cellNumber)).ToList();
+        collector.Add(Outputs.Error("CompilationError", lines[0], lines));
+        return lines[0];
+    }
+
+    /// <summary>
+    /// Finds the <c>#r "nuget: …"</c> directives of a cell and of the files it <c>#load</c>s, and
+    /// resolves (restores) them before compiling. Returns the assemblies to add to the submission.
+    /// </summary>
+    private List<string> ResolvePackages(string code, int cellNumber, out (JsonObject Output, string Summary)? error)
+    {
+        error = null;
+        var files = new List<string>();
+        var directives = new List<(string Reference, string Where)>();
+        var root = (CompilationUnitSyntax)CSharpSyntaxTree.ParseText(code, ScriptParse).GetRoot();
+        foreach (var r in root.GetReferenceDirectives())
+            directives.Add((r.File.ValueText, $"line {r.GetLocation().GetLineSpan().StartLinePosition.Line + 1}"));
+        var visited = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var load in root.GetLoadDirectives())
+            CollectLoaded(load.File.ValueText, options.BaseDirectory, visited, (tree, path) =>
+            {
+                foreach (var r in tree.GetReferenceDirectives())
+                    directives.Add((r.File.ValueText, $"{Path.GetFileName(path)} line {r.GetLocation().GetLineSpan().StartLinePosition.Line + 1}"));
+            });
+        foreach (var (reference, where) in directives)
+        {
+            if (NuGetPackages.Parse(reference) is not { } package) continue;
+            try
+            {
+                files.AddRange(packages.Resolve(package.Id, package.Version));
+            }
+            catch (NuGetDirectiveException e)
+            {
+                var head = $"cell {cellNumber}, {where}: {e.Message}";
+                var trace = new List<string> { head };
+                if (e.Details is not null) trace.AddRange(e.Details.Split('\n'));
+                error = (Outputs.Error("NuGetRestoreError", e.Message, trace), head);
+                return files;
+            }
+        }
+        return [.. files.Distinct()];
+    }
+
+    private static string Describe(Diagnostic d, int cellNumber)
+    {
+        var span = d.Location.GetMappedLineSpan();
+        var own = span.Path == $"cell{cellNumber}.csx";
+        var where = own
+            ? $"cell {cellNumber}, line {span.StartLinePosition.Line + 1}, column {span.StartLinePosition.Character + 1}"
+            : span.IsValid ? $"cell {cellNumber}, in {span.Path} line {span.StartLinePosition.Line + 1}" : $"cell {cellNumber}";
+        return $"{where}: error {d.Id}: {d.GetMessage()}";
+    }
+
+    private static string ReportException(Exception ex, int cellNumber, string file, OutputCollector collector)
+    {
+        var trace = new StackTrace(ex, fNeedFileInfo: true);
+        int? line = trace.GetFrames().Where(f => f.GetFileName() is { } n && Path.GetFileName(n) == file).Select(f => (int?)f.GetFileLineNumber()).FirstOrDefault();
+        var where = line is { } l && l > 0 ? $"cell {cellNumber}, line {l}" : $"cell {cellNumber}";
+        var head = $"{where}: {ex.GetType().FullName}: {ex.Message}";
+        var lines = new List<string> { head };
+        lines.AddRange((ex.StackTrace ?? "").Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            .Where(s => !s.Contains("Microsoft.CodeAnalysis.Scripting", StringComparison.Ordinal) && !s.Contains("System.Runtime.CompilerServices", StringComparison.Ordinal) && !s.StartsWith("--- End of stack trace", StringComparison.Ordinal)));
+        for (var inner = ex.InnerException; inner is not null; inner = inner.InnerException)
+            lines.Add($" ---> {inner.GetType().FullName}: {inner.Message}");
+        collector.Add(Outputs.Error(ex.GetType().Name, ex.Message, lines));
+        return head;
+    }
+
+    /// <summary>Handles .NET Interactive magic lines and exports the usings of <c>#load</c>-ed files, keeping line numbers.</summary>
+    private string Prepare(string code, out string? error)
+    {
+        error = null;
+        var lines = code.Split('\n');
+        for (var i = 0; i < lines.Length; i++)
+        {
+            var t = lines[i].TrimStart();
+            if (!t.StartsWith("#!", StringComparison.Ordinal)) continue;
+            var magic = t.TrimEnd('\r').Split(' ', 2)[0];
+            if (magic is "#!csharp" or "#!c#" or "#!C#")
+                lines[i] = "//" + lines[i];
+            else if (magic is "#!fsharp" or "#!f#" or "#!pwsh" or "#!javascript" or "#!js" or "#!html" or "#!markdown" or "#!sql" or "#!kql" or "#!value" or "#!mermaid")
+            {
+                error = $"this cell switches to another kernel ({magic}); this engine runs C# only. Move that code to a C# cell or drop it.";
+                return code;
+            }
+            else
+            {
+                error = $"the magic command {magic} is not supported by this engine; remove it (C# code, #r and #load work).";
+                return code;
+            }
+        }
+        code = string.Join('\n', lines);
+        if (!options.ExportUsingsFromLoadedScripts || !code.Contains("#load", StringComparison.Ordinal)) return code;
+        return ExportLoadedUsings(code);
+    }
+
+    private static readonly CSharpParseOptions ScriptParse = CSharpParseOptions.Default.WithKind(SourceCodeKind.Script).WithLanguageVersion(LanguageVersion.Latest);
+
+    private string ExportLoadedUsings(string code)
+    {
+        var root = (CompilationUnitSyntax)CSharpSyntaxTree.ParseText(code, ScriptParse).GetRoot();
+        var own = root.Usings.Select(u => u.ToString().Trim()).ToHashSet(StringComparer.Ordinal);
+        var found = new List<string>();
+        var visited = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var load in root.GetLoadDirectives())
+            CollectLoaded(load.File.ValueText, options.BaseDirectory, visited, (tree, _) => found.AddRange(tree.Usings.Select(u => u.ToString().Trim())));
+        var extra = found.Where(own.Add).ToList();
+        if (extra.Count == 0) return code;
+        var text = string.Join(" ", extra);
+        var first = root.GetFirstToken(includeZeroWidth: false);
+        if (first.IsKind(SyntaxKind.None) || first.IsKind(SyntaxKind.EndOfFileToken))
+            return code + "\n" + text; // only directives: the usings go on a new last line
+        var at = first.SpanStart;
+        return code[..at] + text + " " + code[at..];
+    }
+
+    /// <summary>Visits a #load-ed file and, depth first, the files it #loads (each once).</summary>
+    private static void CollectLoaded(string file, string baseDir, HashSet<string> visited, Action<CompilationUnitSyntax, string> visit)
+    {
+        var path = Path.GetFullPath(Path.IsPathRooted(file) ? file : Path.Combine(baseDir, file));
+        if (!visited.Add(path) || !File.Exists(path)) return; // a missing file is reported by the compiler
+        var root = (CompilationUnitSyntax)CSharpSyntaxTree.ParseText(File.ReadAllText(path), ScriptParse).GetRoot();
+        foreach (var load in root.GetLoadDirectives())
+            CollectLoaded(load.File.ValueText, Path.GetDirectoryName(path)!, visited, visit);
+        visit(root, path);
+    }
+
+    private static bool IsManaged(string path)
+    {
+        try
+        {
+            using var stream = File.OpenRead(path);
+            using var pe = new System.Reflection.PortableExecutable.PEReader(stream);
+            return pe.HasMetadata;
+        }
+        catch (Exception e) when (e is IOException or BadImageFormatException or UnauthorizedAccessException)
+        {
+            return false;
+        }
+    }
+
+}
