@@ -54,10 +54,12 @@ public static class Outputs
 /// <param name="TimedOut">True when the cell exceeded the time limit (the session is then stopped).</param>
 /// <param name="Elapsed">Wall-clock time of the cell, including compilation and package restore.</param>
 /// <param name="ErrorSummary">One line describing the failure ("cell 3, line 2: …"), or null.</param>
+/// <param name="ReturnValue">The value of the cell's trailing expression, if it had one.</param>
 public sealed record CellResult(
     int CellNumber,
     IReadOnlyList<JsonObject> Outputs,
     bool Succeeded,
     bool TimedOut,
     TimeSpan Elapsed,
-    string? ErrorSummary);
+    string? ErrorSummary,
+    object? ReturnValue = null);

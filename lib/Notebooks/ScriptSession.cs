@@ -71,6 +71,7 @@ public sealed class ScriptSession
     private readonly ScriptGlobals globals;
     private ScriptState<object>? state;
     private bool plotlyEmbedded;
+    private object? lastValue;
 
     /// <summary>Creates a session; nothing is compiled until the first cell.</summary>
     public ScriptSession(ScriptSessionOptions? options = null)
@@ -155,7 +156,7 @@ public sealed class ScriptSession
             return new CellResult(cellNumber, outputs, false, true, clock.Elapsed, msg);
         }
         var all = collector.Close();
-        return new CellResult(cellNumber, all, error is null, false, clock.Elapsed, error);
+        return new CellResult(cellNumber, all, error is null, false, clock.Elapsed, error, error is null ? lastValue : null);
     }
 
     /// <summary>Formats a value to a mime bundle (text/html and text/plain, charts to text/html with plotly.js once per session).</summary>
@@ -227,8 +228,12 @@ public sealed class ScriptSession
             return ReportException(ex, cellNumber, file, collector);
         }
         state = next;
+        lastValue = null;
         if (HasTrailingValue(script, file))
+        {
+            lastValue = next.ReturnValue;
             collector.Add(Outputs.ExecuteResult(Format(next.ReturnValue), cellNumber));
+        }
         return null;
     }
 

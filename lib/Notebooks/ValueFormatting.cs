@@ -130,11 +130,10 @@ public static partial class ValueFormatting
 
         public string Html()
         {
-            const string th = "style=\"color:#888;font-weight:normal;text-align:right;padding:1px 6px\"";
-            const string td = "style=\"text-align:right;padding:1px 6px;font-family:monospace\"";
+            const string th = "style=\"color:#888;font-weight:normal\"";
             var sb = new StringBuilder();
             sb.Append("<div class=\"nb-array\"><div style=\"font-family:monospace;color:#555\">").Append(WebUtility.HtmlEncode(title)).Append("</div>");
-            sb.Append("<table style=\"border-collapse:collapse\"><thead><tr>");
+            sb.Append("<table style=\"border-collapse:collapse;font-family:monospace;text-align:right\" cellpadding=\"3\"><thead><tr>");
             if (rowHeaders) sb.Append("<th ").Append(th).Append("></th>");
             foreach (var j in cols) sb.Append("<th ").Append(th).Append('>').Append(j < 0 ? "…" : j.ToString(CultureInfo.InvariantCulture)).Append("</th>");
             sb.Append("</tr></thead><tbody>");
@@ -142,7 +141,7 @@ public static partial class ValueFormatting
             {
                 sb.Append("<tr>");
                 if (rowHeaders) sb.Append("<th ").Append(th).Append('>').Append(i < 0 ? "⋮" : i.ToString(CultureInfo.InvariantCulture)).Append("</th>");
-                foreach (var j in cols) sb.Append("<td ").Append(td).Append('>').Append(Cell(i, j)).Append("</td>");
+                foreach (var j in cols) sb.Append("<td>").Append(Cell(i, j)).Append("</td>");
                 sb.Append("</tr>");
             }
             return sb.Append("</tbody></table></div>").ToString();
