@@ -66,9 +66,9 @@ public sealed partial class NotebookDocument
         }
         catch (JsonException e)
         {
-            var truncated = e.Message.Contains("end of data", StringComparison.OrdinalIgnoreCase)
-                            || e.Message.Contains("expected end", StringComparison.OrdinalIgnoreCase)
-                            || e.Message.Contains("incomplete", StringComparison.OrdinalIgnoreCase);
+            // Truncated: the parser stopped on the last line with data, wanting more.
+            var lastLine = json.TrimEnd().Count(c => c == '\n');
+            var truncated = json.TrimStart().StartsWith('{') && e.LineNumber is { } l && l >= lastLine;
             var what = truncated ? "is truncated (its JSON ends early)" : "is not valid JSON";
             throw new NotebookFormatException(
                 $"{name} {what} at line {e.LineNumber + 1}; it is not a readable notebook. Restore it from version control or re-save it from Jupyter/VS Code.", e);

@@ -143,7 +143,8 @@ public sealed class NuGetPackages(string cacheDirectory)
         var projectPath = Path.Combine(dir, "restore.csproj");
         var assets = Path.Combine(dir, "obj", "project.assets.json");
         Directory.CreateDirectory(dir);
-        var unchanged = File.Exists(projectPath) && File.ReadAllText(projectPath) == project && File.Exists(assets);
+        using var _ = LockFolder(dir);
+        var unchanged = File.Exists(projectPath) && File.ReadAllText(projectPath) == project && File.Exists(assets) && !HasErrors(assets);
         if (!unchanged)
         {
             // Empty Directory.* files stop MSBuild from importing any found further up.
@@ -153,8 +154,9 @@ public sealed class NuGetPackages(string cacheDirectory)
             if (File.Exists(assets)) File.Delete(assets);
             var (code, output) = RunRestore(dir, projectPath);
             File.WriteAllText(Path.Combine(dir, "restore.log"), output);
-            if (code != 0 || !File.Exists(assets))
+            if (code != 0 || !File.Exists(assets) || HasErrors(assets))
             {
+                if (File.Exists(assets)) File.Delete(assets); // a failed restore still writes one: never reuse it
                 var tail = string.Join("\n", output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).TakeLast(8));
                 throw new NuGetDirectiveException(
                     $"NuGet package {id} {version} could not be restored (dotnet restore exited with {code}); check the package id and version (is it on the configured NuGet feed?).",
@@ -162,6 +164,27 @@ public sealed class NuGetPackages(string cacheDirectory)
             }
         }
         return ReadAssets(assets, id, version);
+    }
+
+    private static bool HasErrors(string assetsPath) =>
+        JsonNode.Parse(File.ReadAllText(assetsPath))?["logs"] is JsonArray logs
+        && logs.Any(l => string.Equals(l?["level"]?.GetValue<string>(), "Error", StringComparison.OrdinalIgnoreCase));
+
+    /// <summary>Holds an exclusive lock file so that two sessions or processes never restore into one folder at once.</summary>
+    private FileStream LockFolder(string dir)
+    {
+        var deadline = DateTime.UtcNow + RestoreTimeout;
+        while (true)
+        {
+            try
+            {
+                return new FileStream(Path.Combine(dir, ".lock"), FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+            }
+            catch (IOException) when (DateTime.UtcNow < deadline)
+            {
+                Thread.Sleep(100);
+            }
+        }
     }
 
     private (int Code, string Output) RunRestore(string dir, string projectPath)
