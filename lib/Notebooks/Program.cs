@@ -22,6 +22,7 @@ namespace Notebooks
               <folder>                every *.ipynb directly in it, sorted by name
               --out DIR               where executed copies go (default: artifacts/notebooks)
               --cell-timeout SECONDS  time limit of one cell (default: 300)
+              --times                 also print each code cell's time
               --no-load-usings        keep the usings of #load-ed .csx files private to them
                                       (as Roslyn scripting does); by default they reach later cells
               --help                  this text
@@ -39,6 +40,7 @@ namespace Notebooks
             var outDir = Path.Combine("artifacts", "notebooks");
             var timeout = TimeSpan.FromSeconds(300);
             var exportUsings = true;
+            var times = false;
             for (var i = 0; i < args.Length; i++)
             {
                 switch (args[i])
@@ -55,6 +57,9 @@ namespace Notebooks
                             return Fail(e, "--cell-timeout needs a positive number of seconds, for example --cell-timeout 600");
                         timeout = TimeSpan.FromSeconds(s);
                         i++;
+                        break;
+                    case "--times":
+                        times = true;
                         break;
                     case "--no-load-usings":
                         exportUsings = false;
@@ -87,6 +92,8 @@ namespace Notebooks
                 var rel = Path.GetRelativePath(Environment.CurrentDirectory, r.Output);
                 o.WriteLine($"{name}  {r.Cells} cells  {r.Errors} errors  {r.Elapsed.TotalSeconds.ToString("0.0", CultureInfo.InvariantCulture)} s  -> {rel}");
                 foreach (var p in r.Problems) o.WriteLine($"  {p}");
+                if (times)
+                    o.WriteLine("  cell times (s): " + string.Join(" ", r.CellTimes.Select(t => t.TotalSeconds.ToString("0.00", CultureInfo.InvariantCulture))));
             }).ConfigureAwait(false);
             var cells = report.Notebooks.Sum(n => n.Cells);
             var errors = report.Notebooks.Sum(n => n.Errors);
