@@ -1,1 +1,0 @@
-namespace Attention; internal static class Placeholder {}
