@@ -250,6 +250,7 @@ public static class Softmax
     internal static void RowsKernel<T>(ReadOnlySpan<T> x, Span<T> y, int cols, T temperature)
         where T : IFloatingPointIeee754<T>
     {
+        if (cols == 0) return; // a matrix with no columns has nothing to normalise
         int rows = x.Length / cols;
         for (int r = 0; r < rows; r++)
             Row(x.Slice(r * cols, cols), y.Slice(r * cols, cols), temperature);
@@ -287,6 +288,7 @@ public static class Softmax
     internal static void LogRowsKernel<T>(ReadOnlySpan<T> x, Span<T> y, int cols)
         where T : IFloatingPointIeee754<T>
     {
+        if (cols == 0) return;
         int rows = x.Length / cols;
         for (int r = 0; r < rows; r++)
         {

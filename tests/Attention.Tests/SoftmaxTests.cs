@@ -275,3 +275,17 @@ public class SoftmaxTests
         Assert.Throws<ArgumentNullException>(() => Softmax.Naive(null!));
     }
 }
+
+public class EmptyShapeTests
+{
+    [Fact]
+    public void Empty_matrices_give_empty_results()
+    {
+        Assert.Equal(0, Softmax.Rows(Matrix<double>.Build.Dense(3, 0)).ColumnCount);
+        Assert.Equal(0, Softmax.LogRows(Matrix<double>.Build.Dense(3, 0)).ColumnCount);
+        Assert.Empty(Softmax.Of(Array.Empty<double>()));
+        var r = ScaledDotProductAttention.Compute(Matrix<double>.Build.Dense(2, 3), Matrix<double>.Build.Dense(0, 3), Matrix<double>.Build.Dense(0, 4));
+        Assert.Equal(0.0, r.Output.FrobeniusNorm()); // no keys: like a fully masked row, zero output
+        Assert.Equal(2, r.Output.RowCount);
+    }
+}
