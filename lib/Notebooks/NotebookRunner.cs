@@ -14,6 +14,12 @@ public sealed class RunOptions
 
     /// <summary>See <see cref="ScriptSessionOptions.ExportUsingsFromLoadedScripts"/>.</summary>
     public bool ExportUsingsFromLoadedScripts { get; init; } = true;
+
+    /// <summary>
+    /// Called after the last cell ran, with the notebook's still-live session, before the executed copy
+    /// is written. Tests use it to read values the notebook computed (outputs it adds are not saved).
+    /// </summary>
+    public Func<ScriptSession, Task>? AfterLastCell { get; init; }
 }
 
 /// <summary>The result of running one notebook.</summary>
@@ -130,6 +136,7 @@ public static class NotebookRunner
             }
             timedOut = result.TimedOut;
         }
+        if (options.AfterLastCell is { } after && !timedOut) await after(session).ConfigureAwait(false);
         doc.Save(output);
         return new NotebookReport(path, output, doc.Cells.Count, count, errors, clock.Elapsed, timedOut, problems, times);
     }
