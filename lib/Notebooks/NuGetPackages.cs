@@ -269,7 +269,7 @@ internal sealed class NotebookMetadataResolver(MetadataReferenceResolver inner, 
         {
             var files = packages.Resolve(package.Id, package.Version);
             var file = files.Length > 0 ? files[0] : typeof(NotebookMetadataResolver).Assembly.Location;
-            return [MetadataReference.CreateFromFile(file, properties)];
+            return [MetadataFiles.Reference(file, properties)];
         }
         catch (NuGetDirectiveException)
         {

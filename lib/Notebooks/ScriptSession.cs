@@ -58,15 +58,18 @@ public sealed class ScriptSession
         var runtimeDir = Path.GetDirectoryName(typeof(object).Assembly.Location)!;
         var tpa = ((AppContext.GetData("TRUSTED_PLATFORM_ASSEMBLIES") as string) ?? "").Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries);
         var refs = tpa.Where(p => Path.GetDirectoryName(p) == runtimeDir && IsManaged(p))
-            .Select(p => (MetadataReference)MetadataReference.CreateFromFile(p));
-        Assembly[] host = [typeof(ScriptSession).Assembly, typeof(Formatter).Assembly, typeof(Microsoft.AspNetCore.Html.IHtmlContent).Assembly];
-        return [.. refs, .. host.Select(a => MetadataReference.CreateFromFile(a.Location))];
+            .Select(p => (MetadataReference)MetadataFiles.Reference(p));
+        // The engine's own assembly depends on the packages it carries (MathNet, Plotly.NET, …). They are referenced
+        // from the first cell on: if a later #r "nuget:" added them, Roslyn would rebind the engine assembly against
+        // them, and names imported by earlier cells (display, Notebook) would exist twice (CS0121).
+        Assembly[] host = [typeof(ScriptSession).Assembly, typeof(Formatter).Assembly, typeof(Microsoft.AspNetCore.Html.IHtmlContent).Assembly, .. NuGetPackages.HostAssemblies];
+        return [.. refs, .. host.Distinct().Select(a => MetadataFiles.Reference(a.Location))];
     });
 
     private readonly ScriptSessionOptions options;
     private readonly NotebookMetadataResolver resolver;
     private readonly NuGetPackages packages;
-    private readonly ScriptOptions scriptOptions;
+    private ScriptOptions scriptOptions; // grows: package assemblies, once added, stay referenced by every later cell
     private readonly InteractiveAssemblyLoader loader = new();
     private readonly ScriptGlobals globals;
     private ScriptState<object>? state;
@@ -195,14 +198,18 @@ public sealed class ScriptSession
             collector.Add(Outputs.Error("UnsupportedMagicCommand", magicError, [$"cell {cellNumber}: {magicError}"]));
             return $"cell {cellNumber}: {magicError}";
         }
-        var cellOptions = scriptOptions.WithFilePath(file);
+
         var nuget = ResolvePackages(prepared, cellNumber, out var nugetError);
         if (nugetError is not null)
         {
             collector.Add(nugetError.Value.Output);
             return nugetError.Value.Summary;
         }
-        if (nuget.Count > 0) cellOptions = cellOptions.AddReferences(nuget.Select(p => MetadataReference.CreateFromFile(p)));
+        // Later cells must see the same reference list as this one: a cell compiled with fewer references binds its
+        // own copies of the shared assemblies, and usings carried over from this cell then clash with them (CS0121).
+        var added = nuget.Select(MetadataFiles.Reference).Where(r => !scriptOptions.MetadataReferences.Contains(r)).ToList();
+        if (added.Count > 0) scriptOptions = scriptOptions.AddReferences(added);
+        var cellOptions = scriptOptions.WithFilePath(file);
         var script = state is null
             ? CSharpScript.Create<object>(prepared, cellOptions, typeof(ScriptGlobals), loader)
             : state.Script.ContinueWith<object>(prepared, cellOptions);
@@ -391,4 +398,26 @@ public sealed class ScriptSession
         }
     }
 
+}
+
+/// <summary>
+/// One metadata reference per assembly file for the whole process. Roslyn gives each
+/// <c>CreateFromFile</c> its own assembly symbol, so the same file referenced twice in a chain of
+/// submissions (say by a <c>#r "nuget:"</c> that the host satisfies and by the session's own
+/// references) would make every type in it ambiguous (CS0121, CS0433). Reusing the object avoids that.
+/// </summary>
+internal static class MetadataFiles
+{
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, PortableExecutableReference> Cache = new(StringComparer.Ordinal);
+
+    /// <summary>The shared reference to <paramref name="path"/>.</summary>
+    public static PortableExecutableReference Reference(string path) =>
+        Cache.GetOrAdd(Path.GetFullPath(path), p => MetadataReference.CreateFromFile(p));
+
+    /// <summary>The shared reference to <paramref name="path"/> with <paramref name="properties"/> (aliases, embedding).</summary>
+    public static PortableExecutableReference Reference(string path, MetadataReferenceProperties properties)
+    {
+        var r = Reference(path);
+        return properties.Equals(r.Properties) ? r : r.WithProperties(properties);
+    }
 }

@@ -91,3 +91,25 @@ public class ReferenceTests
         Assert.Contains("stopped", after.ErrorSummary);
     }
 }
+
+/// <summary>
+/// A package reference must not change what earlier cells imported: after any #r "nuget:" cell,
+/// display() and the Notebook global still resolve to one symbol (a fresh session per case).
+/// </summary>
+public class ReferenceRebindingTests
+{
+    [Theory]
+    [InlineData("#r \"nuget: MathNet.Numerics, 5.0.0\"\n1")]
+    [InlineData("#r \"nuget: Plotly.NET, 6.0.0\"\n#r \"nuget: Plotly.NET.Interactive, 6.0.0\"\n1")]
+    [InlineData("#r \"nuget: Microsoft.DotNet.Interactive.Formatting, *-*\"\n1")]
+    public async Task Display_still_binds_after_a_package_cell(string packageCell)
+    {
+        var s = new ScriptSession(new ScriptSessionOptions { BaseDirectory = TestNotebooks.TempDir("rebind"), NuGetCacheDirectory = TestNotebooks.NuGetCache });
+        Assert.True((await s.RunCellAsync("var before = 1;", 1)).Succeeded);
+        var p = await s.RunCellAsync(packageCell, 2);
+        Assert.True(p.Succeeded, p.ErrorSummary);
+        var r = await s.RunCellAsync("display(\"two\");\n\"three\".Display();\nNotebook.Folder.Length + before", 3);
+        Assert.True(r.Succeeded, r.ErrorSummary);
+        Assert.Equal(3, r.Outputs.Count);
+    }
+}
