@@ -14,7 +14,7 @@ namespace Attention.Plots;
 /// are those of the plotly.js reference. Matrices are row-major <c>[rows, columns]</c>: row i of an
 /// attention matrix is query i, column j is key j.
 /// </remarks>
-public static class Charts
+public static partial class Charts
 {
     /// <summary>
     /// Heatmap of attention weights: queries down the y axis (first token at the top), keys
