@@ -85,15 +85,17 @@ public sealed class ProjectPractice
     /// <summary>Runs the pipeline on <paramref name="tokenIds"/> and keeps every intermediate.</summary>
     /// <param name="tokenIds">Token ids, each in <c>0 … Vocabulary − 1</c>.</param>
     /// <param name="mask">Optional <c>[n, n]</c> attention mask; true = may attend (e.g. <see cref="Masks.Causal(int)"/>).</param>
+    /// <param name="addPositions">Add the sinusoidal encoding (the default). With false, <c>P</c> is all zeros and the
+    /// pipeline cannot tell positions apart: reordering the tokens only reorders the output rows.</param>
     /// <returns>Every step's matrix, and the attention's output and weights.</returns>
-    public ProjectPracticeRun Run(IReadOnlyList<int> tokenIds, bool[,]? mask = null)
+    public ProjectPracticeRun Run(IReadOnlyList<int> tokenIds, bool[,]? mask = null, bool addPositions = true)
     {
         Check.NotNull(tokenIds, nameof(tokenIds));
         if (tokenIds.Count == 0)
             throw new ArgumentException("Pass at least one token id.", nameof(tokenIds));
         var ids = tokenIds.ToArray();
         var e = Embedding.Lookup(EmbeddingTable, ids);
-        var p = PositionalEncoding.Sinusoidal(ids.Length, DModel);
+        var p = addPositions ? PositionalEncoding.Sinusoidal(ids.Length, DModel) : Matrix<double>.Build.Dense(ids.Length, DModel);
         var x = e + p;
         var h = Encoder.Forward(x);
         var q = h * Wq;
@@ -116,7 +118,7 @@ public sealed class ProjectPractice
 /// <summary>Every intermediate of one <see cref="ProjectPractice.Run"/>, in pipeline order.</summary>
 /// <param name="TokenIds">The token ids.</param>
 /// <param name="Embeddings">Token embeddings <c>E [n, d]</c>.</param>
-/// <param name="Positions">Sinusoidal positional encodings <c>P [n, d]</c>.</param>
+/// <param name="Positions">Sinusoidal positional encodings <c>P [n, d]</c> (zeros when positions were left out).</param>
 /// <param name="Inputs"><c>X = E + P</c>.</param>
 /// <param name="Encoded"><c>H = ReLU(X·W_enc + b)</c>.</param>
 /// <param name="Queries"><c>Q = H·Wq</c>.</param>

@@ -40,7 +40,7 @@ public static class ProjectPracticeExercises
     {
         ArgumentNullException.ThrowIfNull(weights);
         const string what = "weights = softmax(Q·Kᵀ/√d_k), row by row";
-        const string hint = "compute q.TransposeAndMultiply(k), divide by Math.Sqrt(q.ColumnCount), then Softmax.Rows(…)";
+        const string hint = "scores first (Q·Kᵀ, scaled), then a softmax of each row";
         return Grade.Guard(what, () =>
         {
             var run = Canonical();
@@ -58,6 +58,8 @@ public static class ProjectPracticeExercises
             var scaled = q.TransposeAndMultiply(k) / Math.Sqrt(q.ColumnCount);
             if (Grade.Matrix(what, scaled, actual, hint).Correct)
                 return Grade.Fail(what, "these are the scaled scores, not yet weights", "apply Softmax.Rows to the scores so each row sums to 1");
+            if (Grade.Matrix(what, Softmax.Rows(scaled.Transpose()).Transpose(), actual, hint).Correct)
+                return Grade.Fail(what, "each column sums to 1 instead of each row", "one row is one query: its weights over the keys must sum to 1, so take the softmax along each row");
             return verdict;
         }, hint);
     }
@@ -72,7 +74,7 @@ public static class ProjectPracticeExercises
     {
         ArgumentNullException.ThrowIfNull(causalRun);
         const string what = "causal run: token i attends to tokens 0 … i only";
-        const string hint = "call pipeline.Run(ids, Masks.Causal(ids.Count))";
+        const string hint = "Run takes an optional mask as its second argument, and the Masks class has a ready-made causal one, [tokens, tokens]";
         return Grade.Guard(what, () =>
         {
             var pipeline = ProjectPractice.Create();
