@@ -16,8 +16,8 @@ public static class ApplicationsExercises
     public static CheckResult CheckPoolingQuery(Vector<double>? query)
     {
         const string what = "a pooling query that puts more than half the weight on 'crashed'";
-        const string hint = "'crashed' is the only word with the negative feature, while 'app' and 'update' share the tech feature with it; "
-            + "point the query at negative, e.g. lexicon.Direction((\"negative\", 6.0))";
+        const string hint = "which feature does 'crashed' have that 'app' and 'update' do not (look at lexicon.VectorOf(\"crashed\"))? "
+            + "Point the query along it, with a value large enough to make the softmax peak";
         return Grade.Guard(what, () =>
         {
             if (query is null) return Grade.Fail(what, "your query is null", hint);
@@ -75,7 +75,7 @@ public static class ApplicationsExercises
     {
         ArgumentNullException.ThrowIfNull(causalMask);
         const string what = "causal mask: query i may attend to keys j ≤ i";
-        const string hint = "mask[i, j] = j <= i (row i is the query, column j the key)";
+        const string hint = "row i is the query and column j the key; a token may see itself and the tokens before it, nothing after";
         return Grade.Guard(what, () =>
         {
             for (int n = 1; n <= 6; n++)
@@ -88,8 +88,8 @@ public static class ApplicationsExercises
                     for (int j = 0; j < n; j++)
                     {
                         if (m[i, j] == (j <= i)) continue;
-                        if (i == j) return Grade.Fail(what, $"token {i} may not attend to itself", "a token may always see itself: use j <= i, not j < i");
-                        if (j > i) return Grade.Fail(what, $"query {i} may see the later key {j}", "a token must not see the future: allow only keys j <= i");
+                        if (i == j) return Grade.Fail(what, $"token {i} may not attend to itself", "a token may always see itself: the diagonal is allowed");
+                        if (j > i) return Grade.Fail(what, $"query {i} may see the later key {j}", "a token must not see the future: nothing to the right of the diagonal");
                         return Grade.Fail(what, $"query {i} may not see the earlier key {j}", hint);
                     }
             }
