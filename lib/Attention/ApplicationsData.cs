@@ -164,7 +164,7 @@ public sealed class Lexicon
     }
 
     /// <summary>A vector with the given value on each named feature and 0 elsewhere, e.g. a query
-    /// <c>Direction(("positive", 4), ("negative", 4))</c>.</summary>
+    /// <c>Direction(("positive", 4), ("negative", 4))</c>. A feature named twice gets the sum of its values.</summary>
     /// <param name="entries">Feature names and values.</param>
     /// <returns>The vector.</returns>
     public Vector<double> Direction(params (string Feature, double Value)[] entries)
