@@ -1,0 +1,113 @@
+using System.Text.Json.Nodes;
+
+namespace Notebooks.Tests;
+
+/// <summary>
+/// notebooks/05-project-practice.ipynb: the article's §5.2 program ported to C#. The port's output is recomputed here
+/// with plain loops from the weights the notebook drew, the errata cells are checked against hand-computed numbers,
+/// the charts draw offline and the exercises are left for the learner.
+/// </summary>
+public class Notebook05Tests
+{
+    private static string Text(JsonNode node) => node is JsonArray a ? string.Concat(a.Select(l => l!.GetValue<string>())) : node.GetValue<string>();
+
+    [Fact]
+    public async Task Runs_and_its_port_errata_charts_and_exercises_hold()
+    {
+        var nb = await TutorialNotebook.RunAsync("05-project-practice.ipynb",
+            "ids", "labels", "run.Output.ToArray()", "run.Weights.ToArray()",
+            "pipeline.EmbeddingTable.ToArray()", "pipeline.Encoder.Weights.ToArray()", "pipeline.Encoder.Bias.ToArray()",
+            "pipeline.Wq.ToArray()", "pipeline.Wk.ToArray()", "pipeline.Wv.ToArray()",
+            "embeddingGap", "encodedGap", "matmulError", "articleLastLine.ToArray()", "rebuildGap", "insideColumnRange", "negativeInE",
+            "multi.Output.ToArray()", "multi.HeadWeights.Select(h => h.ToArray()).ToArray()");
+
+        // The port, recomputed with plain loops from the notebook's own weights: E + PE → dense + ReLU → Q, K, V → attention.
+        var ids = nb.Value<int[]>("ids");
+        Assert.Equal([1, 2, 3, 4, 5], ids);
+        var table = nb.Value<double[,]>("pipeline.EmbeddingTable.ToArray()");
+        var wEnc = nb.Value<double[,]>("pipeline.Encoder.Weights.ToArray()");
+        var bEnc = nb.Value<double[]>("pipeline.Encoder.Bias.ToArray()");
+        var wq = nb.Value<double[,]>("pipeline.Wq.ToArray()");
+        var wk = nb.Value<double[,]>("pipeline.Wk.ToArray()");
+        var wv = nb.Value<double[,]>("pipeline.Wv.ToArray()");
+        const int n = 5, d = 16;
+        var h = new double[n, d];
+        for (int t = 0; t < n; t++)
+            for (int o = 0; o < d; o++)
+            {
+                double s = bEnc[o];
+                for (int c = 0; c < d; c++)
+                {
+                    double angle = t / Math.Pow(10000, 2.0 * (c / 2) / d);
+                    s += (table[ids[t], c] + (c % 2 == 0 ? Math.Sin(angle) : Math.Cos(angle))) * wEnc[c, o];
+                }
+                h[t, o] = Math.Max(0, s);
+            }
+        double[] Row(double[,] w, int t) => Enumerable.Range(0, d).Select(o => Enumerable.Range(0, d).Sum(c => h[t, c] * w[c, o])).ToArray();
+        var q0 = Row(wq, 0);
+        var keys = Enumerable.Range(0, n).Select(t => Row(wk, t)).ToArray();
+        var values = Enumerable.Range(0, n).Select(t => Row(wv, t)).ToArray();
+        var scores = keys.Select(k => q0.Zip(k, (a, b) => a * b).Sum() / Math.Sqrt(d)).ToArray();
+        var exp = scores.Select(s => Math.Exp(s - scores.Max())).ToArray();
+        var alpha = exp.Select(e => e / exp.Sum()).ToArray();
+        var firstRow = Enumerable.Range(0, d).Select(c => Enumerable.Range(0, n).Sum(j => alpha[j] * values[j][c])).ToArray();
+
+        var output = nb.Value<double[,]>("run.Output.ToArray()");
+        var weights = nb.Value<double[,]>("run.Weights.ToArray()");
+        Assert.Equal((5, 16), (output.GetLength(0), output.GetLength(1)));
+        Assert.Equal((5, 5), (weights.GetLength(0), weights.GetLength(1)));
+        for (int c = 0; c < d; c++) Assert.Equal(firstRow[c], output[0, c], 10);
+        for (int j = 0; j < n; j++) Assert.Equal(alpha[j], weights[0, j], 10);
+        for (int i = 0; i < n; i++) Assert.Equal(1.0, Enumerable.Range(0, n).Sum(j => weights[i, j]), 12);
+        Assert.Contains("row sums: 1.000000, 1.000000, 1.000000, 1.000000, 1.000000", nb.Stdout);
+        Assert.Equal(0.0, nb.Value<double>("rebuildGap"), 12);
+        Assert.True(nb.Value<bool>("insideColumnRange"));
+
+        // Erratum 9: the lookup ignores position (identical rows), the encoding does not; the score line's shape error.
+        Assert.Equal(0.0, nb.Value<double>("embeddingGap"));
+        Assert.True(nb.Value<double>("encodedGap") > 0.5);
+        Assert.Contains("Q is 5×16 but K is 5×1", nb.Value<string>("matmulError"));
+        Assert.Contains("**Erratum 9 · 勘误 9** (§5.2)", nb.Markdown);
+        Assert.Contains("tf.matmul(encoder, key_seq, transpose_b=True)", nb.Markdown);
+        int negatives = ids.Sum(id => Enumerable.Range(0, d).Count(c => table[id, c] < 0));
+        Assert.Equal(negatives, nb.Value<int>("negativeInE"));
+        Assert.Contains($"entries of E that the article's ReLU would zero: {negatives} of 80", nb.Stdout);
+
+        // Erratum 10: the repaired last line is weights · [11 … 15]: five numbers, each between 11 and 15, never 45.
+        Assert.Contains("**Erratum 10 · 勘误 10** (§5.4)", nb.Markdown);
+        var last = nb.Value<double[]>("articleLastLine.ToArray()");
+        Assert.Equal(5, last.Length);
+        for (int i = 0; i < n; i++)
+        {
+            Assert.Equal(Enumerable.Range(0, n).Sum(j => weights[i, j] * (11 + j)), last[i], 12);
+            Assert.InRange(last[i], 11, 15);
+        }
+        Assert.Contains("article claims:         [45.0]", nb.Stdout);
+        Assert.Contains($"repaired last line:     [{string.Join(", ", last.Select(v => v.ToString("F4")))}]", nb.Stdout);
+        double Gap(string which) => double.Parse(System.Text.RegularExpressions.Regex.Match(nb.Stdout,
+            which + @": max \|output of token 1 at position 0 − at position 4\| = (\S+)").Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);
+        Assert.True(Gap("with P   ") > 1e-3, "with the encoding, the same token at another position gives another output");
+        Assert.True(Gap("without P") < 1e-12, "without it, reversing the tokens only reverses the rows");
+
+        // Multi-head: same output shape, four heads of 5×5 weights whose rows sum to 1.
+        var multi = nb.Value<double[,]>("multi.Output.ToArray()");
+        Assert.Equal((5, 16), (multi.GetLength(0), multi.GetLength(1)));
+        var heads = nb.Value<double[][,]>("multi.HeadWeights.Select(h => h.ToArray()).ToArray()");
+        Assert.Equal(4, heads.Length);
+        foreach (var head in heads)
+            for (int i = 0; i < n; i++) Assert.Equal(1.0, Enumerable.Range(0, n).Sum(j => head[i, j]), 12);
+
+        // Charts: the heatmap and the per-head panels, labelled by id@position, drawn offline.
+        Assert.Equal(2, nb.ChartHtml.Count);
+        foreach (var label in nb.Value<string[]>("labels"))
+            Assert.All(nb.ChartHtml, html => Assert.Contains($"\"{label}\"", html));
+        Assert.Equal(nb.ChartHtml.Count, nb.ChartsDrawnInBrowser());
+
+        // Exercises: three, all "not yet" as committed.
+        var verdicts = nb.Outputs.Select(o => o["data"]?["text/plain"] is { } t ? Text(t) : "").Where(t => t.StartsWith("❌") || t.StartsWith("✅")).ToList();
+        Assert.Equal(3, verdicts.Count);
+        Assert.All(verdicts, v => Assert.StartsWith("❌ not yet", v));
+        Assert.Contains("## Exercises · 练习", nb.Markdown);
+        Assert.Contains("Next: `06-applications.ipynb`", nb.Markdown);
+    }
+}
