@@ -49,7 +49,7 @@ public static partial class Charts
         trace.SetProperty("colorscale", Theme.Sequential);
         var layout = Theme.Layout(title, "key (attended to)", "query (attending)");
         ((Dictionary<string, object?>)layout.GetPropertyValue("yaxis"))["autorange"] = "reversed";
-        SquareCells(layout, weights.RowCount, weights.ColumnCount);
+        SquareCells(layout, weights.RowCount, weights.ColumnCount, title);
         return Theme.Chart(layout, trace);
     }
 
@@ -302,10 +302,11 @@ public static partial class Charts
         return trace;
     }
 
-    private static void SquareCells(Layout layout, int rows, int cols)
+    private static void SquareCells(Layout layout, int rows, int cols, string title)
     {
         int cell = Math.Clamp(480 / Math.Max(rows, cols), 12, 56);
-        layout.SetProperty("width", Math.Max(360, 160 + cell * cols));
+        // Wide enough for the title (about 10 px a character at plotly's 17 px) and the toolbar to its right (about 200 px).
+        layout.SetProperty("width", Math.Max(Math.Max(360, 160 + cell * cols), 230 + 10 * title.Length));
         layout.SetProperty("height", Math.Max(300, 140 + cell * rows));
     }
 
