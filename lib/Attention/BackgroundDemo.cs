@@ -1,3 +1,4 @@
+using System.Numerics.Tensors;
 using MathNet.Numerics.LinearAlgebra;
 using Vector = MathNet.Numerics.LinearAlgebra.Vector<double>;
 
@@ -71,10 +72,17 @@ public static class BackgroundDemo
     {
         Check.NotNull(tokens, nameof(tokens));
         CheckRecurrence(tokens.ColumnCount, tokens, rotation, decay);
-        var h = Vector.Build.Dense(tokens.ColumnCount);
+        int d = tokens.ColumnCount;
+        var x = Layout.ToRowMajor(tokens);
+        var r = Layout.ToRowMajor(rotation);
+        var h = new double[d];
+        var next = new double[d];
         for (int t = 0; t < tokens.RowCount; t++)
-            h = decay * rotation.LeftMultiply(h) + tokens.Row(t);
-        return h;
+        {
+            RowTimes(h, r, next);                                  // next = h·R
+            for (int c = 0; c < d; c++) h[c] = decay * next[c] + x[t * d + c];
+        }
+        return Vector.Build.Dense(h);
     }
 
     /// <summary>
@@ -97,10 +105,15 @@ public static class BackgroundDemo
         if (position < 0 || position >= length)
             throw new ArgumentOutOfRangeException(nameof(position), position,
                 $"position must be between 0 and length − 1 = {length - 1}, but it is {position}.");
-        var back = rotation.Transpose();
-        var x = state.Clone();
-        for (int step = 0; step < length - 1 - position; step++) x = back.LeftMultiply(x) / decay;
-        return x;
+        var back = Layout.ToRowMajor(rotation.Transpose());
+        var x = state.ToArray();
+        var next = new double[x.Length];
+        for (int step = 0; step < length - 1 - position; step++)
+        {
+            RowTimes(x, back, next);                               // next = x·Rᵀ, one step undone
+            for (int c = 0; c < x.Length; c++) x[c] = next[c] / decay;
+        }
+        return Vector.Build.Dense(x);
     }
 
     /// <summary>
@@ -116,13 +129,29 @@ public static class BackgroundDemo
     public static AttentionResult PositionQueryAttention(Matrix<double> tokens, double sharpness, int positionWidth = 16)
     {
         Check.NotNull(tokens, nameof(tokens));
-        if (!(sharpness > 0) || double.IsInfinity(sharpness))
-            throw new ArgumentOutOfRangeException(nameof(sharpness), sharpness, $"sharpness must be a finite number greater than 0, but it is {sharpness}.");
-        if (positionWidth < 2 || positionWidth % 2 != 0)
-            throw new ArgumentOutOfRangeException(nameof(positionWidth), positionWidth,
-                $"positionWidth must be even and at least 2 (sine and cosine pairs), but it is {positionWidth}.");
+        CheckPositionQuery(sharpness, positionWidth);
         var pe = PositionalEncoding.Sinusoidal(tokens.RowCount, positionWidth);
         return ScaledDotProductAttention.Compute(sharpness * pe, pe, tokens);
+    }
+
+    /// <summary>
+    /// One row of <see cref="PositionQueryAttention"/>: the output of the single query for <paramref name="position"/>,
+    /// computed without the other n − 1 queries (n scores instead of n²).
+    /// </summary>
+    /// <param name="tokens">The sequence <c>[n, width]</c>.</param>
+    /// <param name="position">Which token to read back, 0 … n − 1.</param>
+    /// <param name="sharpness">Scales the query; finite and &gt; 0.</param>
+    /// <param name="positionWidth">Width of the position encodings (even, ≥ 2).</param>
+    /// <returns>The weighted sum of the tokens, length <c>width</c>.</returns>
+    public static Vector PositionQueryReadout(Matrix<double> tokens, int position, double sharpness, int positionWidth = 16)
+    {
+        Check.NotNull(tokens, nameof(tokens));
+        CheckPositionQuery(sharpness, positionWidth);
+        if (position < 0 || position >= tokens.RowCount)
+            throw new ArgumentOutOfRangeException(nameof(position), position,
+                $"The tokens are {Check.Shape(tokens)}, so position must be between 0 and {tokens.RowCount - 1}, but it is {position}.");
+        var pe = PositionalEncoding.Sinusoidal(tokens.RowCount, positionWidth);
+        return ScaledDotProductAttention.Compute(sharpness * pe.SubMatrix(position, 1, 0, positionWidth), pe, tokens).Output.Row(0);
     }
 
     /// <summary>
@@ -144,15 +173,15 @@ public static class BackgroundDemo
             throw new ArgumentException(
                 $"The vocabulary is {Check.Shape(vocabulary)} but the vector has {v.Count} entries: it needs {vocabulary.ColumnCount}, one per column.",
                 nameof(v));
+        var dots = vocabulary * v;
+        var norms = vocabulary.RowNorms(2.0);
         int best = 0;
         double bestScore = double.NegativeInfinity;
         for (int r = 0; r < vocabulary.RowCount; r++)
         {
-            var row = vocabulary.Row(r);
-            double norm = row.L2Norm();
-            if (norm == 0)
+            if (norms[r] == 0)
                 throw new ArgumentException($"Row {r} of the vocabulary is all zeros: its direction is undefined.", nameof(vocabulary));
-            double score = row.DotProduct(v) / norm;
+            double score = dots[r] / norms[r];
             if (score > bestScore) { best = r; bestScore = score; }
         }
         return best;
@@ -191,6 +220,24 @@ public static class BackgroundDemo
             if (MostSimilar(vocabulary, guess) == ids[position]) hits++;
         }
         return (double)hits / trials;
+    }
+
+    private static void CheckPositionQuery(double sharpness, int positionWidth)
+    {
+        if (!(sharpness > 0) || double.IsInfinity(sharpness))
+            throw new ArgumentOutOfRangeException(nameof(sharpness), sharpness, $"sharpness must be a finite number greater than 0, but it is {sharpness}.");
+        if (positionWidth < 2 || positionWidth % 2 != 0)
+            throw new ArgumentOutOfRangeException(nameof(positionWidth), positionWidth,
+                $"positionWidth must be even and at least 2 (sine and cosine pairs), but it is {positionWidth}.");
+    }
+
+    /// <summary><c>result = v · m</c> for a row-major square <paramref name="m"/>.</summary>
+    private static void RowTimes(double[] v, double[] m, double[] result)
+    {
+        int d = v.Length;
+        Array.Clear(result);
+        for (int k = 0; k < d; k++)
+            TensorPrimitives.MultiplyAdd(m.AsSpan(k * d, d), v[k], result, result); // result += v[k] · row k of m
     }
 
     private static void CheckRecurrence(int width, Matrix<double>? tokens, Matrix<double> rotation, double decay)

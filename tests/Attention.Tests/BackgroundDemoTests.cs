@@ -134,6 +134,10 @@ public class BackgroundDemoTests
         double z = Enumerable.Range(0, 6).Sum(j => Math.Exp(Score(2 - j)));
         Assert.Equal(Math.Exp(Score(0)) / z, w[2, 2], 12);
 
+        for (int p = 0; p < 128; p += 9)
+            Close(RowMajor(sharp.Output.Row(p).ToRowMatrix()), BackgroundDemo.PositionQueryReadout(tokens, p, 100).ToArray(), 1e-12, $"readout {p}");
+        Throws<ArgumentOutOfRangeException>(() => BackgroundDemo.PositionQueryReadout(tokens, 128, 100), "128×3", "between 0 and 127");
+
         Throws<ArgumentOutOfRangeException>(() => BackgroundDemo.PositionQueryAttention(tokens, 0), "sharpness");
         Throws<ArgumentOutOfRangeException>(() => BackgroundDemo.PositionQueryAttention(tokens, 1, 5), "even");
     }
