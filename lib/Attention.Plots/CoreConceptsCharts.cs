@@ -73,9 +73,19 @@ public static partial class Charts
         traces.Add(star);
 
         var layout = Theme.Layout(title, "value feature 1", "value feature 2");
-        ((Dictionary<string, object?>)layout.GetPropertyValue("yaxis"))["scaleanchor"] = "x";
-        layout.SetProperty("width", 560);
-        layout.SetProperty("height", 460);
+        ((Dictionary<string, object?>)layout.GetPropertyValue("xaxis"))["range"] = PaddedRange(values.Column(0).Append(output[0]));
+        ((Dictionary<string, object?>)layout.GetPropertyValue("yaxis"))["range"] = PaddedRange(values.Column(1).Append(output[1]));
+        layout.SetProperty("legend", new Dictionary<string, object?> { ["orientation"] = "h", ["x"] = 0.0, ["y"] = -0.22 });
+        layout.SetProperty("width", 620);
+        layout.SetProperty("height", 520);
         return Theme.Chart(layout, traces.ToArray());
+    }
+
+    /// <summary>The data range with a margin on both sides, so that text labels next to the points are not cut off.</summary>
+    private static double[] PaddedRange(IEnumerable<double> data)
+    {
+        var finite = data.Where(double.IsFinite).DefaultIfEmpty(0).ToArray();
+        double lo = finite.Min(), hi = finite.Max(), pad = 0.2 * Math.Max(hi - lo, 1e-9) + 0.3;
+        return [lo - pad, hi + pad];
     }
 }

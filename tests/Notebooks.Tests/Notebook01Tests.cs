@@ -74,7 +74,7 @@ public class Notebook01Tests
         Assert.DoesNotContain(ExerciseVerdicts(nb), v => v.StartsWith("✅"));
 
         Assert.Equal(2, nb.ChartHtml.Count);
-        Assert.Contains("fraction of sequences where token 0 comes back", nb.ChartHtml[0]);
+        Assert.Contains("token 0 recovered (fraction)", nb.ChartHtml[0]);
         foreach (var token in new[] { "\"the\"", "\"cat\"", "\"mat\"", "\"the#2\"" }) Assert.Contains(token, nb.ChartHtml[1]);
         Assert.Equal(nb.ChartHtml.Count, nb.ChartsDrawnInBrowser());
     }
