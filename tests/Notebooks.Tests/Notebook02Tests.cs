@@ -1,0 +1,119 @@
+using Attention.Plots;
+using MathNet.Numerics.LinearAlgebra;
+using System.Text.RegularExpressions;
+
+namespace Notebooks.Tests;
+
+/// <summary>
+/// notebooks/02-core-concepts.ipynb: one query's weights and output match a hand computation; the same word at two
+/// positions differs by exactly the encodings' difference; self-attention is permutation-equivariant without
+/// positions and not with them (checked against a plain-loop attention); three redrawn flowcharts.
+/// </summary>
+public class Notebook02Tests
+{
+    [Fact]
+    public async Task Runs_shows_the_weighted_average_and_the_shuffle_test()
+    {
+        var nb = await TutorialNotebook.RunAsync("02-core-concepts.ipynb",
+            "values.ToArray()", "query.ToArray()", "weights", "byHand.ToArray()", "output.ToArray()", "handDifference", "otherWeights",
+            "pe.ToArray()", "theDistanceWithout", "theDistanceWith", "embedded.ToArray()", "shuffle",
+            "gapWithout", "gapWith", "mhaGapWithout", "mhaGapWith", "catWithout", "catWith");
+
+        // one query: softmax(q·v_j/√2) and Σ_j α_j v_j by plain loops
+        var v = nb.Value<double[,]>("values.ToArray()");
+        var q = nb.Value<double[,]>("query.ToArray()");
+        var expected = SoftmaxRow(Enumerable.Range(0, 5).Select(j => (q[0, 0] * v[j, 0] + q[0, 1] * v[j, 1]) / Math.Sqrt(2)).ToArray());
+        var weights = nb.Value<double[]>("weights");
+        for (int j = 0; j < 5; j++) Assert.Equal(expected[j], weights[j], 12);
+        Assert.Equal(1.0, weights.Sum(), 12);
+        var mix = new[] { Enumerable.Range(0, 5).Sum(j => expected[j] * v[j, 0]), Enumerable.Range(0, 5).Sum(j => expected[j] * v[j, 1]) };
+        Assert.Equal(mix, nb.Value<double[]>("output.ToArray()"), (a, b) => Math.Abs(a - b) < 1e-12);
+        Assert.Equal(mix, nb.Value<double[]>("byHand.ToArray()"), (a, b) => Math.Abs(a - b) < 1e-12);
+        Assert.True(nb.Value<double>("handDifference") < 1e-12);
+        Assert.Equal(2, weights.ToList().IndexOf(weights.Max())); // "apple" carries the most weight, as the chart shows
+        var other = nb.Value<double[]>("otherWeights");
+        Assert.Equal(3, other.ToList().IndexOf(other.Max()));      // the other query prefers "fell"
+
+        // sinusoidal table by the formula; the two "the" vectors differ by PE[0] − PE[4] exactly
+        var pe = nb.Value<double[,]>("pe.ToArray()");
+        Assert.Equal((64, 32), (pe.GetLength(0), pe.GetLength(1)));
+        Assert.Equal(Math.Sin(5 / Math.Pow(10000, 6.0 / 32)), pe[5, 6], 12);
+        Assert.Equal(Math.Cos(5 / Math.Pow(10000, 6.0 / 32)), pe[5, 7], 12);
+        Assert.Equal(0.0, nb.Value<double>("theDistanceWithout"));
+        double peDistance = Math.Sqrt(Enumerable.Range(0, 32).Sum(c => Math.Pow(pe[0, c] - pe[4, c], 2)));
+        Assert.Equal(peDistance, nb.Value<double>("theDistanceWith"), 12);
+
+        // permutation equivariance: rounding error without positions, a large difference with them
+        Assert.True(nb.Value<double>("gapWithout") < 1e-12);
+        Assert.True(nb.Value<double>("mhaGapWithout") < 1e-12);
+        Assert.True(nb.Value<double>("catWithout") < 1e-12);
+        double gapWith = nb.Value<double>("gapWith");
+        Assert.True(gapWith > 0.01);
+        Assert.True(nb.Value<double>("mhaGapWith") > 0.01);
+        Assert.True(nb.Value<double>("catWith") > 0.01);
+
+        // the gap with positions, recomputed with a plain-loop self-attention
+        var x = nb.Value<double[,]>("embedded.ToArray()");
+        var perm = nb.Value<int[]>("shuffle");
+        int n = x.GetLength(0), d = x.GetLength(1);
+        var withPe = new double[n, d];
+        var shuffledWithPe = new double[n, d];
+        for (int i = 0; i < n; i++)
+            for (int c = 0; c < d; c++) { withPe[i, c] = x[i, c] + pe[i, c]; shuffledWithPe[i, c] = x[perm[i], c] + pe[i, c]; }
+        var a = SelfAttention(shuffledWithPe);
+        var b = SelfAttention(withPe);
+        double gap = 0;
+        for (int i = 0; i < n; i++)
+            for (int c = 0; c < d; c++) gap = Math.Max(gap, Math.Abs(a[i, c] - b[perm[i], c]));
+        Assert.Equal(gap, gapWith, 9);
+
+        // prose and structure: three redrawn flowcharts, the further erratum, the pointer to errata 1 and 2
+        Assert.Equal(3, Regex.Matches(nb.Markdown, "```mermaid\nflowchart").Count);
+        Assert.Contains("> **Further erratum · 勘误** (§2.3).", nb.Markdown);
+        Assert.Contains("(Erratum 2)", nb.Markdown);
+        Assert.Equal(3, Notebook01Tests.ExerciseVerdicts(nb).Count(r => r.StartsWith("❌ not yet")));
+
+        Assert.Equal(3, nb.ChartHtml.Count);
+        foreach (var token in new[] { "\"the\"", "\"red\"", "\"apple\"", "\"fell\"", "\"down\"" }) Assert.Contains(token, nb.ChartHtml[0]);
+        Assert.Contains("output = Σ weight · value", nb.ChartHtml[1]);
+        Assert.Contains("64 positions × 32 dimensions", nb.ChartHtml[2]);
+        Assert.Equal(nb.ChartHtml.Count, nb.ChartsDrawnInBrowser());
+    }
+
+    [Fact]
+    public void Weighted_average_chart_checks_its_inputs()
+    {
+        var values = Matrix<double>.Build.DenseOfArray(new double[,] { { 0, 0 }, { 1, 1 } });
+        Assert.NotNull(Charts.WeightedAverage2D(values, ["a", "b"], [0.5, 0.5], [0.5, 0.5]));
+        Assert.Contains("3 tokens and 2 weights", Assert.Throws<ArgumentException>(() => Charts.WeightedAverage2D(values, ["a", "b", "c"], [0.5, 0.5], [0.5, 0.5])).Message);
+        Assert.Contains("2×3", Assert.Throws<ArgumentException>(() => Charts.WeightedAverage2D(Matrix<double>.Build.Dense(2, 3), ["a", "b"], [0.5, 0.5], [0.5, 0.5])).Message);
+        Assert.Contains("3 entries", Assert.Throws<ArgumentException>(() => Charts.WeightedAverage2D(values, ["a", "b"], [0.5, 0.5], [0.5, 0.5, 0])).Message);
+    }
+
+    private static double[] SoftmaxRow(double[] s)
+    {
+        double max = s.Max();
+        var e = s.Select(x => Math.Exp(x - max)).ToArray();
+        return e.Select(x => x / e.Sum()).ToArray();
+    }
+
+    /// <summary>softmax(X·Xᵀ/√d)·X by plain loops.</summary>
+    private static double[,] SelfAttention(double[,] x)
+    {
+        int n = x.GetLength(0), d = x.GetLength(1);
+        var result = new double[n, d];
+        for (int i = 0; i < n; i++)
+        {
+            var s = new double[n];
+            for (int j = 0; j < n; j++)
+            {
+                for (int c = 0; c < d; c++) s[j] += x[i, c] * x[j, c];
+                s[j] /= Math.Sqrt(d);
+            }
+            var w = SoftmaxRow(s);
+            for (int j = 0; j < n; j++)
+                for (int c = 0; c < d; c++) result[i, c] += w[j] * x[j, c];
+        }
+        return result;
+    }
+}
