@@ -76,23 +76,42 @@ public static class AlgorithmCost
     }
 
     /// <summary>
-    /// The runtime first compiles a method quickly and unoptimised, and recompiles it optimised only after it
-    /// has been called a few dozen times and a short delay has passed. Without this, the first lengths would be
-    /// timed with the slow code and the later ones with the fast code, and the curve would be meaningless. So
-    /// run a small attention repeatedly for a fixed budget of wall-clock time first.
+    /// The runtime first compiles a method quickly and unoptimised, and swaps in an optimised version only after
+    /// the method has run a few dozen times and a background compiler has got to it. In a process that has just
+    /// compiled a lot (a notebook session has run the C# compiler), that background queue can be thousands of
+    /// methods long. Timed before the swap, the first lengths would run the slow code and the later ones the fast
+    /// code, and the curve would be meaningless. So run a small attention until the process has compiled nothing
+    /// new for a while, which means the queue is empty and our kernels are optimised (or until a time limit).
     /// </summary>
-    private static void WarmUp(int dModel)
+    /// <returns>How long the warm-up took, in milliseconds.</returns>
+    private static double WarmUp(int dModel)
     {
-        const int n = 32;
+        const int n = 64;
         var x = Layout.ToRowMajor(Init.Normal(n, dModel, 0));
         var output = new double[n * dModel];
         var weights = new double[n * n];
-        long start = Stopwatch.GetTimestamp();
-        while (Stopwatch.GetElapsedTime(start).TotalMilliseconds < WarmUpMilliseconds)
+        long start = Stopwatch.GetTimestamp(), lastCompile = start;
+        long compiled = System.Runtime.JitInfo.GetCompiledMethodCount();
+        while (true)
+        {
             ScaledDotProductAttention.Compute(x, x, x, output, weights, n, n, dModel, dModel);
+            long now = System.Runtime.JitInfo.GetCompiledMethodCount();
+            if (now != compiled) { compiled = now; lastCompile = Stopwatch.GetTimestamp(); }
+            double total = Stopwatch.GetElapsedTime(start).TotalMilliseconds;
+            if (total >= MaxWarmUpMilliseconds
+                || (total >= MinWarmUpMilliseconds && Stopwatch.GetElapsedTime(lastCompile).TotalMilliseconds >= QuietMilliseconds))
+                return total;
+        }
     }
 
-    private const double WarmUpMilliseconds = 400;
+    /// <summary>The warm-up runs at least this long, so the kernels are called often enough to be queued for optimisation.</summary>
+    private const double MinWarmUpMilliseconds = 300;
+
+    /// <summary>Timing starts once nothing has been compiled for this long.</summary>
+    private const double QuietMilliseconds = 250;
+
+    /// <summary>The warm-up never takes longer than this.</summary>
+    private const double MaxWarmUpMilliseconds = 4000;
 
     /// <summary>Runs <paramref name="action"/> once untimed (warm-up), then <paramref name="runs"/> times, timing each run.</summary>
     /// <param name="action">The work to time.</param>

@@ -25,7 +25,7 @@ public class AlgorithmExercisesTests
 
         var todo = AlgorithmExercises.ScaledScores((q, k) => throw new NotImplementedException());
         Assert.Contains("not written yet", todo.Message);
-        Assert.Contains("Hint: entry (i, j) is the dot product", todo.Message);
+        Assert.Contains("Hint: entry (i, j) is query row i dotted with key row j", todo.Message);
     }
 
     [Fact]
@@ -50,7 +50,7 @@ public class AlgorithmExercisesTests
             return c % 2 == 0 ? Math.Sin(a) : Math.Cos(a);
         });
         Assert.False(unpaired.Correct);
-        Assert.Contains("Hint: a pair of columns (2i, 2i+1) shares one frequency", unpaired.Message);
+        Assert.Contains("Hint: columns 2i and 2i+1 share one angle", unpaired.Message);
     }
 
     [Fact]
@@ -63,7 +63,7 @@ public class AlgorithmExercisesTests
 
         var wrong = AlgorithmExercises.AdditiveScore((q, k, wq, wk, v) => v * (wq * q).PointwiseTanh());
         Assert.False(wrong.Correct);
-        Assert.Contains("Hint: project both vectors", wrong.Message);
+        Assert.Contains("Hint: map q and k into the hidden size", wrong.Message);
 
         var crash = AlgorithmExercises.AdditiveScore((q, k, wq, wk, v) => v * (wq * k));
         Assert.Contains("your code threw ArgumentException", crash.Message);

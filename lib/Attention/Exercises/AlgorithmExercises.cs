@@ -11,8 +11,8 @@ public static class AlgorithmExercises
 {
     private const string ScoresTask = "scaled dot-product scores Q·Kᵀ/√d_k";
     private const string ScoresHint =
-        "entry (i, j) is the dot product of query row i with key row j, divided by √d_k where d_k is the number of columns of Q: " +
-        "try q * k.Transpose() and then divide";
+        "entry (i, j) is query row i dotted with key row j, divided by √d_k, where d_k is the number of columns of Q; " +
+        "in MathNet a matrix product is *, and .Transpose() swaps rows and columns";
 
     /// <summary>
     /// Exercise 1: <paramref name="scores"/> takes Q <c>[n, d_k]</c> and K <c>[m, d_k]</c> and must return the
@@ -40,8 +40,8 @@ public static class AlgorithmExercises
 
     private const string EncodingTask = "the sinusoidal positional encoding PE[pos, column]";
     private const string EncodingHint =
-        "a pair of columns (2i, 2i+1) shares one frequency: i = column / 2 (integer division), angle = pos / 10000^(2i / dModel); " +
-        "even columns take Math.Sin(angle), odd columns Math.Cos(angle)";
+        "columns 2i and 2i+1 share one angle, pos / 10000^(2i / dModel): work out i from the column first; " +
+        "even columns are sines of that angle, odd columns cosines";
 
     /// <summary>
     /// Exercise 2: <paramref name="encoding"/> takes (pos, column, dModel) and must return the Transformer's
@@ -68,8 +68,8 @@ public static class AlgorithmExercises
 
     private const string AdditiveTask = "the additive (Bahdanau) score vᵀ tanh(W_q q + W_k k)";
     private const string AdditiveHint =
-        "project both vectors into the hidden size (wq * q and wk * k), add them, apply tanh to every entry (.PointwiseTanh()), " +
-        "then take the dot product with v (v.DotProduct(…) or v * …)";
+        "map q and k into the hidden size with their own matrices, add the two, apply tanh to every entry, " +
+        "then take the dot product with v";
 
     /// <summary>
     /// Exercise 3: <paramref name="score"/> takes (q, k, W_q, W_k, v), with q of size d_q, k of size d_k,
