@@ -83,8 +83,7 @@ public static class AlgorithmCost
     /// code, and the curve would be meaningless. So run a small attention until the process has compiled nothing
     /// new for a while, which means the queue is empty and our kernels are optimised (or until a time limit).
     /// </summary>
-    /// <returns>How long the warm-up took, in milliseconds.</returns>
-    private static double WarmUp(int dModel)
+    private static void WarmUp(int dModel)
     {
         const int n = 64;
         var x = Layout.ToRowMajor(Init.Normal(n, dModel, 0));
@@ -100,7 +99,7 @@ public static class AlgorithmCost
             double total = Stopwatch.GetElapsedTime(start).TotalMilliseconds;
             if (total >= MaxWarmUpMilliseconds
                 || (total >= MinWarmUpMilliseconds && Stopwatch.GetElapsedTime(lastCompile).TotalMilliseconds >= QuietMilliseconds))
-                return total;
+                return;
         }
     }
 
