@@ -1,0 +1,209 @@
+using System.Text.Json.Nodes;
+using Attention.Plots;
+using MathNet.Numerics.LinearAlgebra;
+using Plotly.NET;
+
+namespace Notebooks.Tests;
+
+/// <summary>
+/// notebooks/03-algorithm.ipynb: its step-by-step numbers, the √d_k measurements, the positional-encoding
+/// errata and the cost fit agree with values computed here independently (plain loops and hand formulas),
+/// its charts draw offline and its exercises are unanswered as committed.
+/// </summary>
+public class Notebook03Tests
+{
+    private static readonly Lazy<Task<TutorialNotebook>> Run = new(() => TutorialNotebook.RunAsync("03-algorithm.ipynb",
+        "X.ToArray()", "Wq.ToArray()", "Wk.ToArray()", "Wv.ToArray()", "Q.ToArray()", "K.ToArray()", "V.ToArray()",
+        "scores.ToArray()", "weights.ToArray()", "output.ToArray()", "articleLiteral.ToArray()", "tokens",
+        "dks", "spreads.Select(s => s.Variance).ToArray()", "spreads.Select(s => s.ScaledVariance).ToArray()",
+        "saturation.Select(s => s.MaxWeight).ToArray()", "saturation.Select(s => s.ScaledMaxWeight).ToArray()",
+        "saturation.Select(s => s.RelativeEntropy).ToArray()", "saturation.Select(s => s.ScaledRelativeEntropy).ToArray()",
+        "sinusoidal.ToArray()", "articleMaxSin", "articleMinCos", "double.IsNaN(articleTable[0, 0])", "articleSpread", "sinusoidalSpread",
+        "rotationError", "fit.A", "lengths", "medians", "exponent"));
+
+    private static Task<TutorialNotebook> Notebook => Run.Value;
+
+    private static double[,] MatMul(double[,] a, double[,] b, bool transposeB = false, double scale = 1.0)
+    {
+        int n = a.GetLength(0), inner = a.GetLength(1), m = transposeB ? b.GetLength(0) : b.GetLength(1);
+        var c = new double[n, m];
+        for (int i = 0; i < n; i++)
+            for (int j = 0; j < m; j++)
+            {
+                double s = 0;
+                for (int t = 0; t < inner; t++) s += a[i, t] * (transposeB ? b[j, t] : b[t, j]);
+                c[i, j] = s * scale;
+            }
+        return c;
+    }
+
+    private static void Close(double[,] expected, double[,] actual, double tolerance)
+    {
+        Assert.Equal(expected.GetLength(0), actual.GetLength(0));
+        Assert.Equal(expected.GetLength(1), actual.GetLength(1));
+        for (int i = 0; i < expected.GetLength(0); i++)
+            for (int j = 0; j < expected.GetLength(1); j++)
+                Assert.True(Math.Abs(expected[i, j] - actual[i, j]) <= tolerance,
+                    $"[{i}, {j}]: expected {expected[i, j]:R}, got {actual[i, j]:R}");
+    }
+
+    [Fact]
+    public async Task Every_step_matches_plain_loops_and_a_hand_softmax()
+    {
+        var nb = await Notebook;
+        var x = nb.Value<double[,]>("X.ToArray()");
+        Assert.Equal(6, x.GetLength(0));
+        Assert.Equal(4, x.GetLength(1));
+        var q = nb.Value<double[,]>("Q.ToArray()");
+        var k = nb.Value<double[,]>("K.ToArray()");
+        var v = nb.Value<double[,]>("V.ToArray()");
+        Close(MatMul(x, nb.Value<double[,]>("Wq.ToArray()")), q, 1e-12);
+        Close(MatMul(x, nb.Value<double[,]>("Wk.ToArray()")), k, 1e-12);
+        Close(MatMul(x, nb.Value<double[,]>("Wv.ToArray()")), v, 1e-12);
+
+        // scores: q_j · k_i / √4
+        var scores = nb.Value<double[,]>("scores.ToArray()");
+        Close(MatMul(q, k, transposeB: true, scale: 0.5), scores, 1e-12);
+
+        // weights: e^s / Σ e^s, row by row, written out
+        var weights = nb.Value<double[,]>("weights.ToArray()");
+        var hand = new double[6, 6];
+        for (int j = 0; j < 6; j++)
+        {
+            double z = 0;
+            for (int i = 0; i < 6; i++) z += Math.Exp(scores[j, i]);
+            for (int i = 0; i < 6; i++) hand[j, i] = Math.Exp(scores[j, i]) / z;
+        }
+        Close(hand, weights, 1e-12);
+
+        // the printed hand row of "cat" is the printed library row of "cat"
+        string Row(int j) => string.Join(", ", Enumerable.Range(0, 6).Select(i => hand[j, i].ToString("F4")));
+        Assert.Contains("'cat' by hand: " + Row(1), nb.Stdout);
+        Assert.Contains(Row(1).Replace(", ", "  "), nb.Stdout);
+        Assert.Contains("row sums: 1.0000, 1.0000, 1.0000, 1.0000, 1.0000, 1.0000", nb.Stdout);
+
+        // output: Σ_i α_{j,i} v_i; the article's literal formula weights the values by raw scores q·k
+        Close(MatMul(hand, v), nb.Value<double[,]>("output.ToArray()"), 1e-12);
+        Close(MatMul(MatMul(q, k, transposeB: true), v), nb.Value<double[,]>("articleLiteral.ToArray()"), 1e-12);
+        Assert.Contains("largest difference from ScaledDotProductAttention.Compute(Q, K, V): 0.0E+000", nb.Stdout);
+
+        // the two "the" differ only by their positional encodings: PE[4] − PE[0], d_model = 4
+        double[] pe4 = [Math.Sin(4), Math.Cos(4), Math.Sin(4 / 100.0), Math.Cos(4 / 100.0)];
+        double[] pe0 = [0, 1, 0, 1];
+        for (int c = 0; c < 4; c++) Assert.Equal(pe4[c] - pe0[c], x[4, c] - x[0, c], 12);
+    }
+
+    [Fact]
+    public async Task Dot_product_variance_grows_like_dk_and_unscaled_softmax_saturates()
+    {
+        var nb = await Notebook;
+        var dks = nb.Value<int[]>("dks");
+        var variance = nb.Value<double[]>("spreads.Select(s => s.Variance).ToArray()");
+        var scaled = nb.Value<double[]>("spreads.Select(s => s.ScaledVariance).ToArray()");
+        for (int i = 0; i < dks.Length; i++)
+        {
+            // 2000 samples: the sample variance of q·k has relative standard error √((2 + 6/d_k)/2000); allow 4 of them
+            double tolerance = 4 * Math.Sqrt((2 + 6.0 / dks[i]) / 2000);
+            Assert.InRange(variance[i] / dks[i], 1 - tolerance, 1 + tolerance);
+            Assert.InRange(scaled[i], 1 - tolerance, 1 + tolerance);
+        }
+        Assert.Equal(1024, dks[^1]);
+
+        var maxWeight = nb.Value<double[]>("saturation.Select(s => s.MaxWeight).ToArray()");
+        var scaledMaxWeight = nb.Value<double[]>("saturation.Select(s => s.ScaledMaxWeight).ToArray()");
+        var entropy = nb.Value<double[]>("saturation.Select(s => s.RelativeEntropy).ToArray()");
+        var scaledEntropy = nb.Value<double[]>("saturation.Select(s => s.ScaledRelativeEntropy).ToArray()");
+        for (int i = 1; i < dks.Length; i++)
+        {
+            Assert.True(maxWeight[i] > maxWeight[i - 1], $"unscaled max weight should grow with d_k: {string.Join(", ", maxWeight)}");
+            Assert.True(entropy[i] < entropy[i - 1], $"unscaled entropy should fall with d_k: {string.Join(", ", entropy)}");
+        }
+        Assert.True(maxWeight[^1] > 0.9 && entropy[^1] < 0.1, "at d_k = 1024 unscaled rows are nearly one-hot");
+        Assert.All(scaledMaxWeight, w => Assert.InRange(w, 0.15, 0.35));
+        Assert.All(scaledEntropy, h => Assert.InRange(h, 0.8, 0.95));
+    }
+
+    [Fact]
+    public async Task Positional_encoding_errata_compute_the_right_and_the_wrong_numbers()
+    {
+        var nb = await Notebook;
+        // the right table, by the formula
+        var pe = nb.Value<double[,]>("sinusoidal.ToArray()");
+        for (int pos = 0; pos < 64; pos++)
+            for (int c = 0; c < 16; c++)
+            {
+                double angle = pos / Math.Pow(10000, 2.0 * (c / 2) / 16);
+                Assert.Equal(c % 2 == 0 ? Math.Sin(angle) : Math.Cos(angle), pe[pos, c], 12);
+            }
+
+        // erratum 1: the article's angle 1000^(−2i/d)/1000 is largest (1/1000) at position i = 0
+        double maxSin = nb.Value<double>("articleMaxSin");
+        Assert.True(maxSin <= 0.001, $"max |sin| = {maxSin}");
+        Assert.Equal(Math.Sin(0.001), maxSin, 15);
+        double minCos = nb.Value<double>("articleMinCos");
+        Assert.Equal(Math.Cos(0.001), minCos, 15);
+        Assert.True(minCos >= 1 - 1e-6);
+        Assert.True(nb.Value<bool>("double.IsNaN(articleTable[0, 0])"), "d = 0 divides by zero");
+        Assert.True(nb.Value<double>("articleSpread") < 0.01);
+        Assert.True(nb.Value<double>("sinusoidalSpread") > 1);
+
+        // erratum 2: one fixed rotation shifts every position
+        Assert.True(nb.Value<double>("rotationError") < 1e-12);
+        Assert.Contains($"[[{Math.Cos(5):F4}, {Math.Sin(5):F4}], [{-Math.Sin(5):F4}, {Math.Cos(5):F4}]]", nb.Stdout);
+    }
+
+    [Fact]
+    public async Task Cost_fit_is_quadratic_with_a_positive_leading_coefficient()
+    {
+        var nb = await Notebook;
+        Assert.Equal([64, 128, 256, 384, 512, 640, 768, 896, 1024], nb.Value<int[]>("lengths"));
+        Assert.Equal(9, nb.Value<double[]>("medians").Length);
+        Assert.True(nb.Value<double>("fit.A") > 0, "the n² coefficient of the fitted time is positive");
+        Assert.True(double.IsFinite(nb.Value<double>("exponent")));
+        Assert.Contains("t(1024) / t(512) on the fit = ", nb.Stdout);
+    }
+
+    [Fact]
+    public async Task Errata_callouts_charts_and_unanswered_exercises()
+    {
+        var nb = await Notebook;
+        var md = nb.Markdown;
+        Assert.StartsWith("# 03 · 核心算法原理 & 具体操作步骤 · ", md);
+        foreach (var callout in new[] { "> **Erratum 1 · 勘误 1** (§3.2.4). The article says:", "> **Erratum 2 · 勘误 2** (§3.2.4). The article says:",
+                     "> **Erratum 3 · 勘误 3** (§3.2.2). The article says:", "> **Further erratum · 勘误** (§3.2.1). The article says:",
+                     "> **Further erratum · 勘误** (§3.2.3). The article says:" })
+            Assert.Contains(callout, md);
+        Assert.Contains("Next: `04-math-model.ipynb`", md);
+
+        Assert.Equal(7, nb.ChartHtml.Count);
+        Assert.Equal(nb.ChartHtml.Count, nb.ChartsDrawnInBrowser());
+        var heatmap = nb.ChartHtml[0];
+        foreach (var token in new[] { "the", "cat", "sat", "on", "the#2", "mat" }) Assert.Contains($"\"{token}\"", heatmap);
+        foreach (var panel in new[] { "dot: key", "scaled dot: key", "multiplicative: key", "additive: key" })
+            Assert.Contains(panel, nb.ChartHtml[3]);
+
+        var verdicts = nb.Outputs.Select(o => o["data"]?["text/plain"]).OfType<JsonNode>()
+            .Select(t => t is JsonArray a ? string.Concat(a.Select(l => l!.GetValue<string>())) : t.GetValue<string>())
+            .Where(t => t.StartsWith("❌") || t.StartsWith("✅")).ToList();
+        Assert.Equal(3, verdicts.Count);
+        Assert.All(verdicts, t => Assert.StartsWith("❌ not yet:", t));
+    }
+
+    [Fact]
+    public void Score_function_panels_are_named_share_one_scale_and_reject_mismatched_shapes()
+    {
+        var a = Matrix<double>.Build.DenseOfArray(new[,] { { 0.7, 0.3 }, { 0.2, 0.8 } });
+        var b = Matrix<double>.Build.DenseOfArray(new[,] { { 0.5, 0.5 }, { 0.9, 0.1 } });
+        var json = GenericChart.toJson(Charts.ScoreFunctionHeatmaps([("dot", a), ("additive", b)], ["I", "tea"], title: "Two scores"));
+        Assert.Equal(2, json.Split("\"type\":\"heatmap\"").Length - 1);
+        Assert.Contains("dot: key", json);
+        Assert.Contains("additive: key", json);
+        Assert.Contains("\"xaxis\":\"x2\"", json);
+        Assert.Contains("Two scores", json);
+        Assert.Equal(2, json.Split("\"zmax\":0.9").Length - 1);
+        Assert.Contains("\"x\":[\"I\",\"tea\"]", json);
+        var ex = Assert.Throws<ArgumentException>(() => Charts.ScoreFunctionHeatmaps([("dot", a), ("bad", Matrix<double>.Build.Dense(3, 2))], ["I", "tea"]));
+        Assert.Contains("Panel 'bad' is 3×2", ex.Message);
+        Assert.Throws<ArgumentException>(() => Charts.ScoreFunctionHeatmaps([], ["I"]));
+    }
+}
