@@ -60,7 +60,8 @@ public class Notebook09Tests
         Assert.Equal(8.0 * 4 * 32, memory[1], 3);
         long neededFull = nb.Value<long>("neededFull");
         Assert.Equal(8L * (2048 * 2048 + 4 * 2048 * 32), neededFull);
-        Assert.True(nb.Value<long>("allocatedFull") >= neededFull);
+        double allocatedRatio = (double)nb.Value<long>("allocatedFull") / neededFull;
+        Assert.InRange(allocatedRatio, 1.8, 2.2); // "about twice the minimum": the weights are held twice
         Assert.Equal(8L * (2048 * 65 + 4 * 2048 * 32), nb.Value<long>("neededLocal"));
 
         // The banded kernel equals masked full attention; its weights are the windowed softmax, by loops.
