@@ -1,0 +1,53 @@
+namespace Attention.Tests;
+
+public class ScalingMeasurementsTests
+{
+    [Fact]
+    public void Polynomial_fit_recovers_exact_coefficients()
+    {
+        double[] x = [1, 2, 3, 4, 5];
+        var y = x.Select(v => 2 * v * v - 3 * v + 1).ToArray();
+        var fit = ScalingMeasurements.FitPolynomial(x, y, 2);
+        Assert.Equal(2.0, fit.Leading, 9);
+        Assert.Equal(-3.0, fit.Coefficients[1], 9);
+        Assert.Equal(1.0, fit.Coefficients[0], 9);
+        Assert.Equal(1.0, fit.RSquared, 9);
+        Assert.Equal(2 * 36 - 18 + 1, fit.Evaluate(6), 9);
+        Assert.Equal("2·n² − 3·n + 1", fit.Formula());
+    }
+
+    [Fact]
+    public void Fit_needs_enough_points_and_matching_lengths()
+    {
+        Assert.Throws<ArgumentException>(() => ScalingMeasurements.FitPolynomial([1, 2], [1, 2], 2));
+        Assert.Throws<ArgumentException>(() => ScalingMeasurements.FitPolynomial([1, 2, 3], [1, 2], 1));
+    }
+
+    [Fact]
+    public void Byte_formulas_count_weights_and_inputs()
+    {
+        // 8 bytes · (n² + 2·n·dk + 2·n·dv) with n = 10, dk = 4, dv = 2
+        Assert.Equal(8 * (100 + 80 + 40), ScalingMeasurements.FullAttentionBytes(10, 4, 2));
+        Assert.Equal(4 * (100 + 80 + 40), ScalingMeasurements.FullAttentionBytes(10, 4, 2, bytesPerValue: 4));
+        // band of width 2·3 + 1 = 7 instead of n = 10
+        Assert.Equal(8 * (70 + 80 + 40), ScalingMeasurements.LocalAttentionBytes(10, 4, 2, window: 3, causal: false));
+        Assert.Equal(8 * (40 + 80 + 40), ScalingMeasurements.LocalAttentionBytes(10, 4, 2, window: 3, causal: true));
+        // a window wider than the sequence is clamped: no bigger than full
+        Assert.Equal(8 * (10 * 19 + 80 + 40), ScalingMeasurements.LocalAttentionBytes(10, 4, 2, window: 50, causal: false));
+    }
+
+    [Fact]
+    public void Allocated_bytes_see_an_array_and_timing_runs_the_action()
+    {
+        long bytes = ScalingMeasurements.AllocatedBytes(() => GC.KeepAlive(new double[100_000]));
+        Assert.InRange(bytes, 800_000, 900_000);
+        int calls = 0;
+        double ms = ScalingMeasurements.MedianMilliseconds(() => calls++, runs: 3, warmup: 2);
+        Assert.Equal(5, calls);
+        Assert.True(ms >= 0);
+        var prepared = new List<int>();
+        var times = ScalingMeasurements.MedianMilliseconds([3, 5], n => { prepared.Add(n); return () => { }; }, runs: 1, warmup: TimeSpan.Zero);
+        Assert.Equal([3, 5], prepared);
+        Assert.Equal(2, times.Length);
+    }
+}

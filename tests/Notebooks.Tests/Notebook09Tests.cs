@@ -1,0 +1,132 @@
+using System.Text.Json.Nodes;
+
+namespace Notebooks.Tests;
+
+/// <summary>
+/// notebooks/09-summary-and-challenges.ipynb: the cost measurements are fitted correctly (times are not asserted,
+/// only the sign of the quadratic term the notebook's argument rests on), the banded kernel equals masked attention,
+/// the weight-ambiguity demo keeps the output, and the encodings behave as the prose says — all checked by plain loops.
+/// </summary>
+public class Notebook09Tests
+{
+    private static double[] Softmax(double[] x)
+    {
+        double max = x.Max();
+        var e = x.Select(v => Math.Exp(v - max)).ToArray();
+        return e.Select(v => v / e.Sum()).ToArray();
+    }
+
+    /// <summary>Least-squares quadratic by the normal equations, solved by Cramer's rule.</summary>
+    private static double[] QuadraticFit(double[] x, double[] y)
+    {
+        double S(int p) => x.Sum(v => Math.Pow(v, p));
+        double T(int p) => x.Select((v, i) => Math.Pow(v, p) * y[i]).Sum();
+        double[,] a = { { S(0), S(1), S(2) }, { S(1), S(2), S(3) }, { S(2), S(3), S(4) } };
+        double[] b = [T(0), T(1), T(2)];
+        double Det(double[,] m) =>
+            m[0, 0] * (m[1, 1] * m[2, 2] - m[1, 2] * m[2, 1]) - m[0, 1] * (m[1, 0] * m[2, 2] - m[1, 2] * m[2, 0]) + m[0, 2] * (m[1, 0] * m[2, 1] - m[1, 1] * m[2, 0]);
+        double d = Det(a);
+        return Enumerable.Range(0, 3).Select(c =>
+        {
+            var m = (double[,])a.Clone();
+            for (int r = 0; r < 3; r++) m[r, c] = b[r];
+            return Det(m) / d;
+        }).ToArray();
+    }
+
+    [Fact]
+    public async Task Runs_and_its_measurements_and_demos_hold()
+    {
+        var nb = await TutorialNotebook.RunAsync("09-summary-and-challenges.ipynb",
+            "ns", "fullMs", "fullFit.Coefficients", "memoryFit.Coefficients", "neededFull", "allocatedFull", "neededLocal", "maskedMs", "localMs",
+            "bandedVsMasked", "banded.DenseWeights().ToArray()", "small.ToArray()",
+            "original.Weights.ToArray()", "shuffled.Weights.ToArray()", "original.Output.ToArray()", "shuffled.Output.ToArray()",
+            "originalWeights", "alternativeWeights", "values.ToArray()", "mostAttendedBefore", "mostAttendedAfter",
+            "sinusoidalSimilarity", "rotaryScore", "token.ToArray()", "learnedSimilarity", "alibiBias",
+            "learnedTableRefusal", "imagePatches", "kvCacheBytes");
+
+        // 9.1 the quadratic fit is the least-squares fit of the measured times; its n² term is positive.
+        var ns = nb.Value<double[]>("ns");
+        var fullMs = nb.Value<double[]>("fullMs");
+        Assert.All(fullMs.Concat(nb.Value<double[]>("maskedMs")).Concat(nb.Value<double[]>("localMs")), t => Assert.True(t > 0 && double.IsFinite(t)));
+        var fit = nb.Value<double[]>("fullFit.Coefficients");
+        var byLoop = QuadraticFit(ns, fullMs);
+        for (int c = 0; c < 3; c++) Assert.Equal(byLoop[c], fit[c], Math.Abs(byLoop[c]) * 1e-6 + 1e-9);
+        Assert.True(fit[2] > 0, "time grows quadratically: positive n² coefficient");
+
+        // Memory: 8 bytes · (n² + 2·n·d_k + 2·n·d_v) with d = 32; exact quadratic, 8 bytes per weight.
+        var memory = nb.Value<double[]>("memoryFit.Coefficients");
+        Assert.Equal(8.0, memory[2], 6);
+        Assert.Equal(8.0 * 4 * 32, memory[1], 3);
+        long neededFull = nb.Value<long>("neededFull");
+        Assert.Equal(8L * (2048 * 2048 + 4 * 2048 * 32), neededFull);
+        double allocatedRatio = (double)nb.Value<long>("allocatedFull") / neededFull;
+        Assert.InRange(allocatedRatio, 1.8, 2.2); // "about twice the minimum": the weights are held twice
+        Assert.Equal(8L * (2048 * 65 + 4 * 2048 * 32), nb.Value<long>("neededLocal"));
+
+        // The banded kernel equals masked full attention; its weights are the windowed softmax, by loops.
+        Assert.True(nb.Value<double>("bandedVsMasked") < 1e-12);
+        var x = nb.Value<double[,]>("small.ToArray()");
+        var dense = nb.Value<double[,]>("banded.DenseWeights().ToArray()");
+        for (int i = 0; i < 12; i++)
+        {
+            var window = Enumerable.Range(0, 12).Where(j => Math.Abs(i - j) <= 2).ToArray();
+            var w = Softmax(window.Select(j => Enumerable.Range(0, 8).Sum(t => x[i, t] * x[j, t]) / Math.Sqrt(8)).ToArray());
+            for (int j = 0; j < 12; j++)
+                Assert.Equal(window.Contains(j) ? w[Array.IndexOf(window, j)] : 0.0, dense[i, j], 12);
+        }
+
+        // 9.2 same weights, different outputs; different weights, same output.
+        Assert.Equal(nb.Value<double[,]>("original.Weights.ToArray()"), nb.Value<double[,]>("shuffled.Weights.ToArray()"));
+        Assert.NotEqual(nb.Value<double[,]>("original.Output.ToArray()"), nb.Value<double[,]>("shuffled.Output.ToArray()"));
+        var v = nb.Value<double[,]>("values.ToArray()");
+        var before = nb.Value<double[]>("originalWeights");
+        var after = nb.Value<double[]>("alternativeWeights");
+        Assert.Equal(1.0, after.Sum(), 12);
+        Assert.All(after, a => Assert.True(a > 0));
+        for (int c = 0; c < 2; c++)
+            Assert.Equal(Enumerable.Range(0, 6).Sum(j => before[j] * v[j, c]), Enumerable.Range(0, 6).Sum(j => after[j] * v[j, c]), 12);
+        Assert.True(Enumerable.Range(0, 6).Max(j => Math.Abs(after[j] - before[j])) > 0.1, "the patterns really differ");
+        Assert.NotEqual(nb.Value<string>("mostAttendedBefore"), nb.Value<string>("mostAttendedAfter"));
+
+        // 9.4 sinusoidal and rotary by hand; both fall off at small distances; learned has no structure; ALiBi is linear.
+        var sinusoidal = nb.Value<double[]>("sinusoidalSimilarity");
+        var rotary = nb.Value<double[]>("rotaryScore");
+        var q = nb.Value<double[,]>("token.ToArray()");
+        double qq = Enumerable.Range(0, 64).Sum(c => q[0, c] * q[0, c]);
+        for (int k = 0; k <= 64; k++)
+        {
+            double s = 0, r = 0;
+            for (int i = 0; i < 32; i++)
+            {
+                double angle = k * Math.Pow(10000, -2.0 * i / 64);
+                s += Math.Cos(angle);
+                r += (q[0, 2 * i] * q[0, 2 * i] + q[0, 2 * i + 1] * q[0, 2 * i + 1]) * Math.Cos(angle);
+            }
+            Assert.Equal(s / 32, sinusoidal[k], 12);
+            Assert.Equal(r / qq, rotary[k], 12);
+        }
+        for (int k = 0; k < 5; k++)
+        {
+            Assert.True(sinusoidal[k + 1] < sinusoidal[k], $"sinusoidal similarity falls from k = {k} to {k + 1}");
+            Assert.True(rotary[k + 1] < rotary[k], $"rotary score falls from k = {k} to {k + 1}");
+        }
+        Assert.True(nb.Value<double[]>("learnedSimilarity").Skip(1).Max(Math.Abs) < 0.5, "an untrained table relates no two positions");
+        var alibi = nb.Value<double[]>("alibiBias");
+        for (int k = 0; k <= 64; k++) Assert.Equal(-k / 16.0, alibi[k], 15);
+        Assert.Contains("cannot extrapolate past 512 positions", nb.Value<string>("learnedTableRefusal"));
+
+        // 9.3, 9.5 arithmetic.
+        Assert.Equal(64 * 64, nb.Value<int>("imagePatches"));
+        Assert.Equal(4L << 30, nb.Value<long>("kvCacheBytes"));
+
+        // Five charts, all drawn offline; the three exercises show "not yet" as committed.
+        Assert.Equal(5, nb.ChartHtml.Count);
+        Assert.Equal(nb.ChartHtml.Count, nb.ChartsDrawnInBrowser());
+        var verdicts = nb.Outputs.Select(o => o["data"]?["text/plain"]).OfType<JsonNode>()
+            .Select(t => t is JsonArray a ? string.Concat(a.Select(l => l!.GetValue<string>())) : t.GetValue<string>()).ToList();
+        Assert.Equal(3, verdicts.Count(s => s.StartsWith("❌ not yet", StringComparison.Ordinal)));
+        Assert.DoesNotContain(verdicts, s => s.StartsWith("✅", StringComparison.Ordinal));
+        Assert.Contains("> **Further erratum · 勘误** (§3.3.1, §9.6.5). The article says:", nb.Markdown);
+    }
+}
