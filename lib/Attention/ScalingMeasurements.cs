@@ -33,28 +33,97 @@ public static class ScalingMeasurements
         return Median(times);
     }
 
-    /// <summary>Times one workload per size: <paramref name="prepare"/> builds the inputs for size n
-    /// (untimed) and returns the work to time. Before any timing, the first size runs untimed for at least
-    /// <paramref name="warmup"/>: .NET first runs new code unoptimised and swaps in optimised code after the
-    /// code has been busy for a while, and timing before that would mostly measure the warm-up.</summary>
-    /// <param name="sizes">The sequence lengths.</param>
+    /// <summary>The timings of one workload at one size.</summary>
+    /// <param name="Size">The size (typically the sequence length n).</param>
+    /// <param name="MedianMilliseconds">Median of <paramref name="RunMilliseconds"/>.</param>
+    /// <param name="RunMilliseconds">Every timed run, in order.</param>
+    public sealed record Timing(int Size, double MedianMilliseconds, IReadOnlyList<double> RunMilliseconds);
+
+    /// <summary>
+    /// Times one workload per size: <paramref name="prepare"/> builds the inputs for size n (untimed) and returns
+    /// the work to time. Every workload runs once untimed; then the first one runs until the process has compiled
+    /// nothing new for a while (see below) or <paramref name="maxWarmup"/> has passed; then the timed runs go in
+    /// rounds over all sizes, so a burst of load from other processes slows one run of every size (which the
+    /// median discards) rather than every run of a few neighbouring sizes.
+    /// </summary>
+    /// <remarks>
+    /// .NET first compiles a method quickly and unoptimised and swaps in optimised code only after the method has
+    /// run a while and a background compiler has got to it. In a process that has just compiled a lot (a notebook
+    /// session has run the C# compiler), that queue can be thousands of methods long: timed before the swap, the
+    /// small sizes would run slow code and the big ones fast code, and the curve would mean nothing.
+    /// </remarks>
+    /// <param name="sizes">The sizes, in the order the results are wanted.</param>
     /// <param name="prepare">Builds the inputs of size n and returns the action to time.</param>
-    /// <param name="runs">Timed runs per size.</param>
-    /// <param name="warmup">How long to run the first size untimed; 1 s when not given.</param>
-    /// <returns>The median milliseconds for each size, in order.</returns>
-    public static double[] MedianMilliseconds(IReadOnlyList<int> sizes, Func<int, Action> prepare, int runs = 3, TimeSpan? warmup = null)
+    /// <param name="runs">Timed runs per size (≥ 1).</param>
+    /// <param name="maxWarmup">Longest warm-up; 4 s when not given (it usually ends after 0.3–1 s).</param>
+    /// <returns>One timing per size, in the order given.</returns>
+    public static IReadOnlyList<Timing> Time(IReadOnlyList<int> sizes, Func<int, Action> prepare, int runs = 3, TimeSpan? maxWarmup = null)
     {
         Check.NotNull(sizes, nameof(sizes));
         Check.NotNull(prepare, nameof(prepare));
-        var result = new double[sizes.Count];
-        if (sizes.Count == 0) return result;
-        var first = prepare(sizes[0]);
-        var budget = warmup ?? TimeSpan.FromSeconds(1);
-        long start = Stopwatch.GetTimestamp();
-        do first(); while (Stopwatch.GetElapsedTime(start) < budget);
-        for (int s = 0; s < sizes.Count; s++)
-            result[s] = MedianMilliseconds(s == 0 ? first : prepare(sizes[s]), runs, warmup: 0);
-        return result;
+        Check.Positive(runs, nameof(runs));
+        if (sizes.Count == 0) return [];
+        var work = sizes.Select(n => { var w = prepare(n); w(); return w; }).ToArray();
+        WarmUp(work[0], maxWarmup ?? TimeSpan.FromSeconds(4));
+        var times = sizes.Select(_ => new double[runs]).ToArray();
+        for (int r = 0; r < runs; r++)
+            for (int i = 0; i < work.Length; i++)
+            {
+                GC.Collect();
+                long start = Stopwatch.GetTimestamp();
+                work[i]();
+                times[i][r] = Stopwatch.GetElapsedTime(start).TotalMilliseconds;
+            }
+        return sizes.Select((n, i) => new Timing(n, Median(times[i]), times[i])).ToArray();
+    }
+
+    /// <summary>The median milliseconds of <see cref="Time"/> for each size, in order.</summary>
+    /// <param name="sizes">The sizes.</param>
+    /// <param name="prepare">Builds the inputs of size n and returns the action to time.</param>
+    /// <param name="runs">Timed runs per size.</param>
+    /// <param name="warmup">Longest warm-up (see <see cref="Time"/>).</param>
+    /// <returns>The median milliseconds for each size.</returns>
+    public static double[] MedianMilliseconds(IReadOnlyList<int> sizes, Func<int, Action> prepare, int runs = 3, TimeSpan? warmup = null) =>
+        Time(sizes, prepare, runs, warmup).Select(t => t.MedianMilliseconds).ToArray();
+
+    /// <summary>
+    /// Times self-attention (<c>Q = K = V = X</c>, X an n×<paramref name="dModel"/> standard-normal matrix) at each
+    /// length with the row-major span kernel of <see cref="ScaledDotProductAttention"/> and buffers allocated
+    /// beforehand, so the numbers are the attention itself (scores, softmax, weighted sum), not conversions.
+    /// </summary>
+    /// <param name="lengths">Sequence lengths (each ≥ 1).</param>
+    /// <param name="dModel">Token width d (≥ 1).</param>
+    /// <param name="runs">Timed runs per length (≥ 1).</param>
+    /// <param name="seed">Seed for the inputs.</param>
+    /// <returns>One timing per length, in the order given.</returns>
+    public static IReadOnlyList<Timing> TimeSelfAttention(IReadOnlyList<int> lengths, int dModel = 64, int runs = 5, int seed = 0)
+    {
+        Check.NotNull(lengths, nameof(lengths));
+        Check.Positive(dModel, nameof(dModel));
+        Check.Positive(runs, nameof(runs));
+        foreach (int n in lengths) Check.Positive(n, "each length");
+        return Time(lengths, n =>
+        {
+            var x = Layout.ToRowMajor(Init.Normal(n, dModel, seed));
+            var output = new double[n * dModel];
+            var weights = new double[n * n];
+            return () => ScaledDotProductAttention.Compute(x, x, x, output, weights, n, n, dModel, dModel);
+        }, runs);
+    }
+
+    private static void WarmUp(Action work, TimeSpan max)
+    {
+        const double minMs = 300, quietMs = 250;
+        long start = Stopwatch.GetTimestamp(), lastCompile = start;
+        long compiled = System.Runtime.JitInfo.GetCompiledMethodCount();
+        while (Stopwatch.GetElapsedTime(start) < max)
+        {
+            work();
+            long now = System.Runtime.JitInfo.GetCompiledMethodCount();
+            if (now != compiled) { compiled = now; lastCompile = Stopwatch.GetTimestamp(); }
+            if (Stopwatch.GetElapsedTime(start).TotalMilliseconds >= minMs && Stopwatch.GetElapsedTime(lastCompile).TotalMilliseconds >= quietMs)
+                return;
+        }
     }
 
     /// <summary>Bytes allocated on the managed heap by the current thread while <paramref name="action"/> ran:
@@ -102,33 +171,80 @@ public static class ScalingMeasurements
         return bytesPerValue * ((long)n * width + 2L * n * dk + 2L * n * dv);
     }
 
-    /// <summary>Least-squares fit of a polynomial of the given degree to the points (x, y).</summary>
-    /// <param name="x">The x values.</param>
+    /// <summary>
+    /// Least-squares fit of a polynomial of the given degree to the points (x, y): minimises
+    /// <c>Σ (y_i − p(x_i))²</c>. Solved by QR with x rescaled to at most 1 in size, so large x (n = 1024 gives
+    /// n² ≈ 10⁶) stays well conditioned.
+    /// </summary>
+    /// <param name="x">The x values; at least degree + 1 distinct.</param>
     /// <param name="y">The y values, one per x.</param>
-    /// <param name="degree">The degree (≥ 1); needs at least degree + 1 points.</param>
-    /// <returns>The fitted polynomial.</returns>
+    /// <param name="degree">The degree (≥ 1).</param>
+    /// <returns>The fitted polynomial, with its R² on these points.</returns>
     public static PolynomialFit FitPolynomial(IReadOnlyList<double> x, IReadOnlyList<double> y, int degree)
     {
-        Check.NotNull(x, nameof(x));
-        Check.NotNull(y, nameof(y));
+        CheckPoints(x, y);
         Check.Positive(degree, nameof(degree));
-        if (x.Count != y.Count)
-            throw new ArgumentException($"There are {x.Count} x values but {y.Count} y values; give one y per x.", nameof(y));
-        if (x.Count <= degree)
-            throw new ArgumentException($"A degree-{degree} fit needs at least {degree + 1} points, but there are {x.Count}.", nameof(x));
-        var xs = x.ToArray();
-        var ys = y.ToArray();
-        var coefficients = MathNet.Numerics.Fit.Polynomial(xs, ys, degree);
-        var fit = new PolynomialFit(coefficients, 0);
-        var predicted = xs.Select(fit.Evaluate).ToArray();
-        return fit with { RSquared = MathNet.Numerics.GoodnessOfFit.CoefficientOfDetermination(predicted, ys) };
+        int distinct = x.Distinct().Count();
+        if (distinct <= degree)
+            throw new ArgumentException(
+                $"A degree-{degree} fit has {degree + 1} coefficients, so it needs at least {degree + 1} distinct x values, but x has {distinct}.", nameof(x));
+        double s = Math.Max(1e-300, x.Max(Math.Abs));
+        var design = MathNet.Numerics.LinearAlgebra.Matrix<double>.Build.Dense(x.Count, degree + 1, (i, k) => Math.Pow(x[i] / s, k));
+        var c = design.QR().Solve(MathNet.Numerics.LinearAlgebra.Vector<double>.Build.DenseOfEnumerable(y));
+        var fit = new PolynomialFit(c.Select((v, k) => v / Math.Pow(s, k)).ToArray(), 0);
+        double mean = y.Average(), total = y.Sum(v => (v - mean) * (v - mean));
+        double residual = x.Select((v, i) => Math.Pow(y[i] - fit.Evaluate(v), 2)).Sum();
+        return fit with { RSquared = total == 0 ? (residual == 0 ? 1 : 0) : 1 - residual / total };
     }
 
-    private static double Median(double[] values)
+    /// <summary>
+    /// The exponent p of a power law <c>y ≈ c·x^p</c>: the least-squares slope of ln y against ln x.
+    /// Quadratic growth gives p ≈ 2, linear growth p ≈ 1.
+    /// </summary>
+    /// <param name="x">Positive x values; at least two distinct.</param>
+    /// <param name="y">Positive y values, one per x.</param>
+    /// <returns>The fitted exponent.</returns>
+    public static double FitExponent(IReadOnlyList<double> x, IReadOnlyList<double> y)
     {
+        CheckPoints(x, y);
+        for (int i = 0; i < x.Count; i++)
+            if (!(x[i] > 0) || !(y[i] > 0))
+                throw new ArgumentException(
+                    $"Point {i} is ({x[i]}, {y[i]}): a power-law fit takes logarithms, so every x and y must be positive.", nameof(y));
+        if (x.Distinct().Count() < 2)
+            throw new ArgumentException("A slope needs at least two distinct x values.", nameof(x));
+        var lx = x.Select(v => Math.Log(v)).ToArray();
+        var ly = y.Select(v => Math.Log(v)).ToArray();
+        double mx = lx.Average(), my = ly.Average(), sxy = 0, sxx = 0;
+        for (int i = 0; i < lx.Length; i++)
+        {
+            sxy += (lx[i] - mx) * (ly[i] - my);
+            sxx += (lx[i] - mx) * (lx[i] - mx);
+        }
+        return sxy / sxx;
+    }
+
+    /// <summary>The median (the mean of the two middle values for an even count).</summary>
+    /// <param name="values">At least one value.</param>
+    /// <returns>The median.</returns>
+    public static double Median(IReadOnlyList<double> values)
+    {
+        Check.NotNull(values, nameof(values));
+        if (values.Count == 0) throw new ArgumentException("The median of no values is undefined; pass at least one.", nameof(values));
         var sorted = values.Order().ToArray();
         int mid = sorted.Length / 2;
         return sorted.Length % 2 == 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+    }
+
+    private static void CheckPoints(IReadOnlyList<double> x, IReadOnlyList<double> y)
+    {
+        Check.NotNull(x, nameof(x));
+        Check.NotNull(y, nameof(y));
+        if (x.Count != y.Count)
+            throw new ArgumentException($"There are {x.Count} x values but {y.Count} y values; give one y per x.", nameof(y));
+        for (int i = 0; i < x.Count; i++)
+            if (!double.IsFinite(x[i]) || !double.IsFinite(y[i]))
+                throw new ArgumentException($"Point {i} is ({x[i]}, {y[i]}): every value must be finite.", nameof(y));
     }
 
     private static void CheckSizes(int n, int dk, int dv, int bytesPerValue)

@@ -19,7 +19,7 @@ public class Notebook03Tests
         "saturation.Select(s => s.MaxWeight).ToArray()", "saturation.Select(s => s.ScaledMaxWeight).ToArray()",
         "saturation.Select(s => s.RelativeEntropy).ToArray()", "saturation.Select(s => s.ScaledRelativeEntropy).ToArray()",
         "sinusoidal.ToArray()", "articleMaxSin", "articleMinCos", "double.IsNaN(articleTable[0, 0])", "articleSpread", "sinusoidalSpread",
-        "rotationError", "fit.A", "lengths", "medians", "exponent"));
+        "rotationError", "fit.Leading", "lengths", "medians", "exponent"));
 
     private static Task<TutorialNotebook> Notebook => Run.Value;
 
@@ -158,7 +158,7 @@ public class Notebook03Tests
         var nb = await Notebook;
         Assert.Equal([64, 128, 256, 384, 512, 640, 768, 896, 1024], nb.Value<int[]>("lengths"));
         Assert.Equal(9, nb.Value<double[]>("medians").Length);
-        Assert.True(nb.Value<double>("fit.A") > 0, "the n² coefficient of the fitted time is positive");
+        Assert.True(nb.Value<double>("fit.Leading") > 0, "the n² coefficient of the fitted time is positive");
         Assert.True(double.IsFinite(nb.Value<double>("exponent")));
         Assert.Contains("t(1024) / t(512) on the fit = ", nb.Stdout);
     }
