@@ -210,6 +210,7 @@ public sealed class ScriptSession
         var added = nuget.Select(MetadataFiles.Reference).Where(r => !scriptOptions.MetadataReferences.Contains(r)).ToList();
         if (added.Count > 0) scriptOptions = scriptOptions.AddReferences(added);
         var cellOptions = scriptOptions.WithFilePath(file);
+        prepared = CommentOutPackageDirectives(prepared);
         var script = state is null
             ? CSharpScript.Create<object>(prepared, cellOptions, typeof(ScriptGlobals), loader)
             : state.Script.ContinueWith<object>(prepared, cellOptions);
@@ -351,6 +352,22 @@ public sealed class ScriptSession
         code = string.Join('\n', lines);
         if (!options.ExportUsingsFromLoadedScripts || !code.Contains("#load", StringComparison.Ordinal)) return code;
         return ExportLoadedUsings(code);
+    }
+
+    /// <summary>
+    /// The session resolves <c>#r "nuget: …"</c> itself and adds the package's assemblies to every later cell, so the
+    /// directive is turned into a comment (same line count) before compiling: left in, it would give the submission a
+    /// reference directive of its own, and Roslyn would bind that submission's assemblies afresh, which can make the
+    /// names earlier cells imported (display, Notebook) exist twice (CS0121).
+    /// </summary>
+    private static string CommentOutPackageDirectives(string code)
+    {
+        if (!code.Contains("nuget:", StringComparison.OrdinalIgnoreCase)) return code;
+        var root = (CompilationUnitSyntax)CSharpSyntaxTree.ParseText(code, ScriptParse).GetRoot();
+        var spans = root.GetReferenceDirectives().Where(r => NuGetPackages.Parse(r.File.ValueText) is not null)
+            .Select(r => r.SpanStart).OrderDescending();
+        foreach (var at in spans) code = code[..at] + "//" + code[at..];
+        return code;
     }
 
     private static readonly CSharpParseOptions ScriptParse = CSharpParseOptions.Default.WithKind(SourceCodeKind.Script).WithLanguageVersion(LanguageVersion.Latest);
