@@ -209,7 +209,10 @@ public sealed class ScriptSession
         // own copies of the shared assemblies, and usings carried over from this cell then clash with them (CS0121).
         var added = nuget.Select(MetadataFiles.Reference).Where(r => !scriptOptions.MetadataReferences.Contains(r)).ToList();
         if (added.Count > 0) scriptOptions = scriptOptions.AddReferences(added);
-        var cellOptions = scriptOptions.WithFilePath(file);
+        // The default imports go on the first cell only: Roslyn carries a submission's usings into every later one, and
+        // importing them again in each cell would give two bindings of the same names whenever a later cell's
+        // references make Roslyn bind the engine's assembly afresh (display() ambiguous, CS0121).
+        var cellOptions = (state is null ? scriptOptions : scriptOptions.WithImports()).WithFilePath(file);
         prepared = CommentOutPackageDirectives(prepared);
         var script = state is null
             ? CSharpScript.Create<object>(prepared, cellOptions, typeof(ScriptGlobals), loader)
