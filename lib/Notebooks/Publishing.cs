@@ -111,8 +111,9 @@ public static class Publishing
         }
         var withCharts = report.Notebooks.Count(n => n.Charts > 0);
         stdout.WriteLine($"chart images: {report.Rendered} of {report.Charts} charts in {withCharts} notebooks as PNG  {Seconds(report.Elapsed)} s  (one Chromium)");
-        foreach (var r in report.Notebooks.Where(r => r.Problem is not null))
-            stderr.WriteLine($"warning: {Path.GetFileName(r.Notebook)} keeps charts without PNG: {r.Problem}");
+        // A browser that failed fails every notebook the same way: say it once.
+        foreach (var g in report.Notebooks.Where(r => r.Problem is not null).GroupBy(r => r.Problem))
+            stderr.WriteLine($"warning: {string.Join(", ", g.Select(r => Path.GetFileName(r.Notebook)))}: charts without PNG: {g.Key}");
     }
 
     private static string Seconds(TimeSpan t) => t.TotalSeconds.ToString("0.0", CultureInfo.InvariantCulture);

@@ -155,15 +155,30 @@ public sealed class SitePageTests(SiteFixture site)
         Assert.NotEmpty(Directory.GetFiles(Path.Combine(site.Site, "assets", "katex", "fonts"), "*.woff2"));
     }
 
+    [Fact]
+    public async Task The_network_guard_of_these_tests_catches_a_page_that_reaches_out()
+    {
+        // Proves that "no request attempted" above can fail: the same guard on a page that links a CDN.
+        var dir = Temp.Dir("guard");
+        var file = Path.Combine(dir, "cdn.html");
+        await File.WriteAllTextAsync(file, "<!doctype html><html><head><script src=\"https://cdn.example.invalid/plotly.min.js\"></script></head>" +
+            "<body><img src=\"http://example.invalid/a.png\"><script>document.documentElement.setAttribute('data-site-ready', '1')</script></body></html>");
+        var problems = new List<string>();
+        var page = await OpenAsync(file, problems);
+        await page.CloseAsync();
+        Assert.Contains("network request attempted: https://cdn.example.invalid/plotly.min.js", problems);
+        Assert.Contains("network request attempted: http://example.invalid/a.png", problems);
+    }
+
     /// <summary>Opens a site page with every non-file request aborted and recorded, and waits for the page script.</summary>
     private Task<IPage> Open(string file, out List<string> problems)
     {
         var list = new List<string>();
         problems = list;
-        return OpenAsync(file, list);
+        return OpenAsync(Path.Combine(site.Site, file), list);
     }
 
-    private async Task<IPage> OpenAsync(string file, List<string> problems)
+    private async Task<IPage> OpenAsync(string path, List<string> problems)
     {
         var page = await site.Browser.NewPageAsync();
         page.Console += (_, m) => { if (m.Type is "error" or "warning" && !m.Text.Contains("willReadFrequently", StringComparison.Ordinal)) problems.Add($"console {m.Type}: {m.Text}"); };
@@ -183,8 +198,7 @@ public sealed class SitePageTests(SiteFixture site)
                 await route.AbortAsync();
             }
         });
-        var path = Path.Combine(site.Site, file);
-        Assert.True(File.Exists(path), $"{file} is missing from the site");
+        Assert.True(File.Exists(path), $"{path} is missing");
         await page.GotoAsync(new Uri(path).AbsoluteUri, new PageGotoOptions { WaitUntil = WaitUntilState.Load });
         await page.WaitForSelectorAsync("html[data-site-ready]", new PageWaitForSelectorOptions { State = WaitForSelectorState.Attached, Timeout = 60_000 });
         return page;

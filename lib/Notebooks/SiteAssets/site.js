@@ -25,7 +25,10 @@
     var mermaid = window.mermaid;
     var blocks = document.querySelectorAll('.markdown .mermaid');
     if (!mermaid || blocks.length === 0) return Promise.resolve(0);
-    mermaid.initialize({ startOnLoad: false, securityLevel: 'strict', theme: 'neutral', fontFamily: 'inherit' });
+    mermaid.initialize({
+      startOnLoad: false, securityLevel: 'strict', theme: 'neutral',
+      fontFamily: getComputedStyle(document.body).fontFamily
+    });
     return mermaid.run({ nodes: blocks }).then(function () { return blocks.length; }, function (err) {
       console.error('Mermaid: a diagram could not be drawn: ' + ((err && err.message) || err));
       return -1;
