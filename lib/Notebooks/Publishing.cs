@@ -110,7 +110,7 @@ public static class Publishing
             return;
         }
         var withCharts = report.Notebooks.Count(n => n.Charts > 0);
-        stdout.WriteLine($"chart images: {report.Rendered} of {report.Charts} charts in {withCharts} notebooks as PNG  {Seconds(report.Elapsed)} s  (one Chromium)");
+        stdout.WriteLine($"chart images: {report.Rendered} of {report.Charts} charts in {withCharts} notebook{(withCharts == 1 ? "" : "s")} as PNG  {Seconds(report.Elapsed)} s  (one Chromium)");
         // A browser that failed fails every notebook the same way: say it once.
         foreach (var g in report.Notebooks.Where(r => r.Problem is not null).GroupBy(r => r.Problem))
             stderr.WriteLine($"warning: {string.Join(", ", g.Select(r => Path.GetFileName(r.Notebook)))}: charts without PNG: {g.Key}");
