@@ -67,6 +67,11 @@ public sealed class SitePageTests(SiteFixture site)
             // Code cells keep their execution counts; the title is the first heading.
             var prompts = await page.EvaluateAsync<int>("() => document.querySelectorAll('section.code .input .prompt').length");
             Assert.Equal(nb["cells"]!.AsArray().Count(c => c!["cell_type"]!.GetValue<string>() == "code"), prompts);
+            // The page's structure survived every output's HTML: one section per cell, ids unique
+            // (plotly.js's own modebar icons repeat an id inside each chart; those are its business).
+            Assert.Equal(nb["cells"]!.AsArray().Count, await page.EvaluateAsync<int>("() => document.querySelectorAll('main > section.cell').length"));
+            var ids = await page.EvaluateAsync<string[]>("() => [...document.querySelectorAll('[id]')].filter(e => !e.closest('.modebar')).map(e => e.id)");
+            Assert.Equal(ids.Length, ids.Distinct(StringComparer.Ordinal).Count());
             var h1 = await page.EvaluateAsync<string>("() => document.querySelector('h1').textContent");
             Assert.StartsWith(h1.Trim(), await page.TitleAsync());
             Assert.Empty(problems);
