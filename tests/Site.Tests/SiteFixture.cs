@@ -74,6 +74,8 @@ public sealed class SiteFixture : IAsyncLifetime
     {
         if (Browser is not null) await Browser.CloseAsync();
         playwright?.Dispose();
+        // About 30 MB per run (executed copies and sites); nothing here is needed after the tests.
+        try { Directory.Delete(Temp.Run, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
     }
 
     /// <summary>An executed notebook's JSON.</summary>
@@ -99,12 +101,15 @@ public static class Chromium
     public const string Missing = $"{Executable} is missing: install it with 'apt-get install -y chromium' (.ci/run does)";
 }
 
-/// <summary>Temporary folders.</summary>
+/// <summary>Temporary folders, all under one folder per test run that the fixture removes at the end.</summary>
 public static class Temp
 {
+    /// <summary>This run's folder.</summary>
+    public static string Run { get; } = Path.Combine(Path.GetTempPath(), "site-tests", $"run-{Environment.ProcessId}-{Guid.NewGuid():N}"[..24]);
+
     public static string Dir(string tag)
     {
-        var dir = Path.Combine(Path.GetTempPath(), "site-tests", $"{tag}-{Guid.NewGuid():N}"[..(tag.Length + 9)]);
+        var dir = Path.Combine(Run, $"{tag}-{Guid.NewGuid():N}"[..(tag.Length + 9)]);
         Directory.CreateDirectory(dir);
         return dir;
     }
