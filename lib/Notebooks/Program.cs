@@ -26,6 +26,7 @@ namespace Notebooks
               --no-load-usings        keep the usings of #load-ed .csx files private to them
                                       (as Roslyn scripting does); by default they reach later cells
               --help                  this text
+            """ + Publishing.Usage + """
 
             The source notebooks are never modified. Exit code: 0 when every cell of every notebook
             succeeded, 1 when a cell failed or a file was not a runnable notebook, 2 for bad arguments.
@@ -41,6 +42,7 @@ namespace Notebooks
             var timeout = TimeSpan.FromSeconds(300);
             var exportUsings = true;
             var times = false;
+            var publish = new PublishOptions();
             for (var i = 0; i < args.Length; i++)
             {
                 switch (args[i])
@@ -64,6 +66,12 @@ namespace Notebooks
                     case "--no-load-usings":
                         exportUsings = false;
                         break;
+                    case "--no-images":
+                        publish.ChartImages = false;
+                        break;
+                    case var html when Publishing.IsHtmlOption(html):
+                        publish.SiteDirectory = Publishing.SiteArgument(args, ref i);
+                        break;
                     default:
                         if (args[i].StartsWith("--", StringComparison.Ordinal))
                             return Fail(e, $"unknown option {args[i]}; run with --help to see the options");
@@ -79,6 +87,7 @@ namespace Notebooks
                 if (Directory.Exists(p) && NotebookRunner.Expand(p).Count == 0)
                     return Fail(e, $"{p} holds no *.ipynb notebooks; pass a notebook file or a folder that has some");
             }
+            if (Publishing.Check(publish, outDir) is { } publishProblem) return Fail(e, publishProblem);
 
             var options = new RunOptions { CellTimeout = timeout, ExportUsingsFromLoadedScripts = exportUsings };
             var report = await NotebookRunner.RunAsync(paths, outDir, options, r =>
@@ -98,8 +107,9 @@ namespace Notebooks
             var cells = report.Notebooks.Sum(n => n.Cells);
             var errors = report.Notebooks.Sum(n => n.Errors);
             o.WriteLine($"total: {report.Notebooks.Count} notebooks  {cells} cells  {errors} errors  {report.Elapsed.TotalSeconds.ToString("0.0", CultureInfo.InvariantCulture)} s  {(report.Succeeded ? "OK" : "FAILED")}");
+            var published = await Publishing.RunAsync(report, publish, o, e).ConfigureAwait(false);
             o.Flush();
-            return report.Succeeded ? 0 : 1;
+            return report.Succeeded && published ? 0 : 1;
         }
 
         private static int Fail(TextWriter e, string message)
