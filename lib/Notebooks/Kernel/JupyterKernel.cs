@@ -61,6 +61,8 @@ public sealed class JupyterKernel : IDisposable
     private PublisherSocket? iopub;
     private ResponseSocket? heartbeat;
     private volatile bool stopping;
+    private volatile bool executing; // the shell thread is inside an execute request
+    private int interruptPending;    // an interrupt came while a cell was being set up
     private int executionCount;
     private bool started;
 
@@ -146,7 +148,15 @@ public sealed class JupyterKernel : IDisposable
     }
 
     /// <summary>Interrupts the running cell, as an interrupt_request does; true if a cell was running.</summary>
-    public bool InterruptCell() => session.Interrupt();
+    public bool InterruptCell()
+    {
+        if (session.Interrupt()) return true;
+        if (!executing) return false;
+        // The shell thread is between receiving the request and starting the cell: leave a note it checks once the
+        // cell has started, and try again in case the cell started just now (then the note is cleared by the next cell).
+        Volatile.Write(ref interruptPending, 1);
+        return session.Interrupt() || executing;
+    }
 
     /// <summary>Same as <see cref="Stop"/>.</summary>
     public void Dispose() => Stop();
@@ -244,8 +254,7 @@ public sealed class JupyterKernel : IDisposable
                     Reply(socket, request, "history_reply", new JsonObject { ["status"] = "ok", ["history"] = new JsonArray() });
                     break;
                 case "interrupt_request":
-                    var interrupted = session.Interrupt();
-                    if (interrupted) options.Log.WriteLine("kernel: interrupted the running cell");
+                    if (InterruptCell()) options.Log.WriteLine("kernel: interrupted the running cell");
                     Reply(socket, request, "interrupt_reply", new JsonObject { ["status"] = "ok" });
                     break;
                 case "shutdown_request":
@@ -294,7 +303,19 @@ public sealed class JupyterKernel : IDisposable
         }
         if (!silent) Publish(request, "execute_input", new JsonObject { ["code"] = code, ["execution_count"] = count });
 
-        var result = session.RunCellAsync(code, cellNumber).GetAwaiter().GetResult();
+        CellResult result;
+        Volatile.Write(ref interruptPending, 0);
+        executing = true;
+        try
+        {
+            var run = session.RunCellAsync(code, cellNumber); // the cell is running (interruptible) when this returns
+            if (Interlocked.Exchange(ref interruptPending, 0) == 1) session.Interrupt();
+            result = run.GetAwaiter().GetResult();
+        }
+        finally
+        {
+            executing = false;
+        }
 
         JsonObject? error = null;
         foreach (var output in result.Outputs)
