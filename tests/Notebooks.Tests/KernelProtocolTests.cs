@@ -191,6 +191,13 @@ public class KernelProtocolTests
         Assert.Equal(["Max", "MaxMagnitude"], statics.Content["matches"]!.AsArray().Select(S));
         Assert.Equal(5, statics.Content["cursor_start"]!.GetValue<int>());
 
+        List<string> Matches(string code) => k.Client.Request("shell", "complete_request", new JsonObject { ["code"] = code, ["cursor_pos"] = code.Length })
+            .Reply.Content["matches"]!.AsArray().Select(S).ToList();
+        Assert.Contains("Generic", Matches("using System.Collections.Gen"));
+        Assert.Contains("Length", Matches("string? maybe = null;\nvar n = maybe?.Len"));
+        Assert.Empty(Matches("var s = \"Math.Ma")); // inside a string literal
+        Assert.Empty(Matches("// learn"));
+
         // Cursor counts code points: an emoji before the cursor is one position, not two UTF-16 units.
         var (_, emoji) = k.Client.Request("shell", "complete_request", new JsonObject { ["code"] = "var s = \"😀\"; Twi", ["cursor_pos"] = 16 });
         Assert.Contains("Twice", emoji.Content["matches"]!.AsArray().Select(S));
@@ -206,6 +213,12 @@ public class KernelProtocolTests
         var text = S(inspect.Content["data"]!["text/plain"]);
         Assert.Contains("double Math.Sqrt(double d)", text);
         Assert.Contains("square root", text); // the summary from the SDK's reference documentation
+
+        k.Client.Execute("/// <summary>Doubles a number.</summary>\nint Twice(int x) => 2 * x;\nvar factor = 3;");
+        var (_, own) = k.Client.Request("shell", "inspect_request", new JsonObject { ["code"] = "Twice(", ["cursor_pos"] = 6 });
+        Assert.Equal("int Twice(int x)\n\nDoubles a number.", S(own.Content["data"]!["text/plain"])); // in the call's parentheses: the method
+        var (_, variable) = k.Client.Request("shell", "inspect_request", new JsonObject { ["code"] = "Twice(factor)", ["cursor_pos"] = 8 });
+        Assert.Equal("(variable) int factor", S(variable.Content["data"]!["text/plain"]));
 
         var (_, nothing) = k.Client.Request("shell", "inspect_request", new JsonObject { ["code"] = "1 + 2", ["cursor_pos"] = 2 });
         Assert.False(nothing.Content["found"]!.GetValue<bool>());

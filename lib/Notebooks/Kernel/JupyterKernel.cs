@@ -61,6 +61,7 @@ public sealed class JupyterKernel : IDisposable
     private PublisherSocket? iopub;
     private ResponseSocket? heartbeat;
     private volatile bool stopping;
+    private int stopRequested;
     private volatile bool executing; // the shell thread is inside an execute request
     private int interruptPending;    // an interrupt came while a cell was being set up
     private int executionCount;
@@ -129,7 +130,7 @@ public sealed class JupyterKernel : IDisposable
     /// <summary>Stops serving: interrupts a running cell, ends the socket threads and closes the sockets. <see cref="Completion"/> completes when done.</summary>
     public void Stop()
     {
-        if (stopping) return;
+        if (Interlocked.Exchange(ref stopRequested, 1) == 1) return;
         stopping = true;
         session.Interrupt();
         _ = Task.Run(() =>
