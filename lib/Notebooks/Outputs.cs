@@ -55,6 +55,7 @@ public static class Outputs
 /// <param name="Elapsed">Wall-clock time of the cell, including compilation and package restore.</param>
 /// <param name="ErrorSummary">One line describing the failure ("cell 3, line 2: …"), or null.</param>
 /// <param name="ReturnValue">The value of the cell's trailing expression, if it had one.</param>
+/// <param name="Interrupted">True when <see cref="ScriptSession.Interrupt"/> stopped the cell (the session goes on).</param>
 public sealed record CellResult(
     int CellNumber,
     IReadOnlyList<JsonObject> Outputs,
@@ -62,4 +63,5 @@ public sealed record CellResult(
     bool TimedOut,
     TimeSpan Elapsed,
     string? ErrorSummary,
-    object? ReturnValue = null);
+    object? ReturnValue = null,
+    bool Interrupted = false);

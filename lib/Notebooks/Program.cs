@@ -28,6 +28,9 @@ namespace Notebooks
               --help                  this text
             """ + Publishing.Usage + """
 
+            usage: dotnet run --project lib/Notebooks -- install-kernel [--name NAME] [--force] [--user | --prefix DIR]
+                   installs a Jupyter kernel (for Jupyter and VS Code) with these cell semantics; install-kernel --help
+
             The source notebooks are never modified. Exit code: 0 when every cell of every notebook
             succeeded, 1 when a cell failed or a file was not a runnable notebook, 2 for bad arguments.
             """;
@@ -37,6 +40,9 @@ namespace Notebooks
         {
             var o = stdout ?? Console.Out;
             var e = stderr ?? Console.Error;
+            // Jupyter kernel subcommands (lib/Notebooks/Kernel).
+            if (args is ["kernel", .. var kernelArgs]) return await Kernel.KernelCommand.RunKernelAsync(kernelArgs, o, e).ConfigureAwait(false);
+            if (args is ["install-kernel", .. var installArgs]) return Kernel.KernelCommand.Install(installArgs, o, e);
             var paths = new List<string>();
             var outDir = Path.Combine("artifacts", "notebooks");
             var timeout = TimeSpan.FromSeconds(300);

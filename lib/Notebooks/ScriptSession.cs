@@ -75,6 +75,8 @@ public sealed class ScriptSession
     private ScriptState<object>? state;
     private bool plotlyEmbedded;
     private object? lastValue;
+    private readonly Lock commitGate = new(); // orders a cell's commit of its state against Interrupt()
+    private CellRun? running;
 
     /// <summary>Creates a session; nothing is compiled until the first cell.</summary>
     public ScriptSession(ScriptSessionOptions? options = null)
@@ -106,6 +108,43 @@ public sealed class ScriptSession
     public bool IsStopped { get; private set; }
 
     /// <summary>
+    /// Stops the running cell, if any, and returns true if there was one. Its <see cref="RunCellAsync"/> returns at
+    /// once with the outputs so far and an <c>OperationCanceledException</c> error output, and the session stays
+    /// usable: the next cell continues from the state before the interrupted one (what that cell defined is not
+    /// kept). .NET cannot abort a thread, so the cell's thread is abandoned: its loops stop at their next iteration
+    /// (see <see cref="CellInterruption"/>); a call that blocks or computes inside a library runs on until it
+    /// returns, and whatever it then writes or displays is dropped.
+    /// </summary>
+    public bool Interrupt()
+    {
+        var run = Volatile.Read(ref running);
+        if (run is null || !Abandon(run)) return false;
+        run.Done.TrySetResult(null);
+        return true;
+    }
+
+    /// <summary>Marks a run as abandoned (its state will not be committed) unless it already finished.</summary>
+    private bool Abandon(CellRun run)
+    {
+        lock (commitGate)
+        {
+            if (run.Finished || run.Abandoned) return false;
+            run.Abandoned = true;
+        }
+        CellInterruption.Cancel(run.Id);
+        return true;
+    }
+
+    /// <summary>One execution of a cell.</summary>
+    private sealed class CellRun(int id)
+    {
+        public int Id { get; } = id;
+        public TaskCompletionSource<string?> Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        public bool Abandoned; // guarded by commitGate
+        public bool Finished;  // guarded by commitGate
+    }
+
+    /// <summary>
     /// Runs one cell's code. Never throws for problems in the cell: they become <c>error</c> outputs.
     /// <paramref name="cellNumber"/> is the execution count the cell runs under and names it in errors
     /// and stack traces (<c>cellN.csx</c>).
@@ -119,23 +158,27 @@ public sealed class ScriptSession
             return new CellResult(cellNumber, [Outputs.Error("SessionStopped", msg, [$"cell {cellNumber}: {msg}"])], false, false, clock.Elapsed, $"cell {cellNumber}: {msg}");
         }
         var collector = new OutputCollector(this);
-        var done = new TaskCompletionSource<string?>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var run = new CellRun(CellInterruption.NewRun());
+        var done = run.Done;
         var thread = new Thread(() =>
         {
             OutputCollector.Current = collector;
-            try { done.TrySetResult(Execute(code, cellNumber, collector)); }
+            string? result;
+            try { result = Execute(code, cellNumber, collector, run); }
             catch (Exception e)
             {
-                var msg = $"cell {cellNumber}: the engine failed: {e.GetType().FullName}: {e.Message}";
-                collector.Add(Outputs.Error("EngineError", e.Message, [msg, .. (e.StackTrace ?? "").Split('\n')]));
-                done.TrySetResult(msg);
+                result = $"cell {cellNumber}: the engine failed: {e.GetType().FullName}: {e.Message}";
+                collector.Add(Outputs.Error("EngineError", e.Message, [result, .. (e.StackTrace ?? "").Split('\n')]));
             }
             finally { OutputCollector.Current = null; }
+            lock (commitGate) run.Finished = true;
+            done.TrySetResult(result);
         }, 16 * 1024 * 1024)
         {
             IsBackground = true,
             Name = $"notebook cell {cellNumber}",
         };
+        Volatile.Write(ref running, run);
         thread.Start();
         string? error;
         try
@@ -144,6 +187,7 @@ public sealed class ScriptSession
         }
         catch (TimeoutException)
         {
+            Abandon(run);
             IsStopped = true;
             var outputs = collector.Close();
             var msg = $"cell {cellNumber} exceeded the {options.CellTimeout.TotalSeconds:0.###} s time limit; the run stopped there because the notebook's state can no longer be trusted (raise the limit with --cell-timeout SECONDS).";
@@ -152,14 +196,52 @@ public sealed class ScriptSession
         }
         catch (OperationCanceledException)
         {
+            Abandon(run);
             IsStopped = true;
             var outputs = collector.Close();
             var msg = $"cell {cellNumber} was cancelled; the session stopped.";
             outputs.Add(Outputs.Error("OperationCanceledException", msg, [msg]));
             return new CellResult(cellNumber, outputs, false, true, clock.Elapsed, msg);
         }
+        finally
+        {
+            Interlocked.CompareExchange(ref running, null, run);
+        }
+        bool interrupted;
+        lock (commitGate) interrupted = run.Abandoned;
+        if (interrupted)
+        {
+            var outputs = collector.Close();
+            var msg = $"cell {cellNumber} was interrupted; the next cell continues from the state before it.";
+            outputs.Add(Outputs.Error(nameof(OperationCanceledException), msg, [msg]));
+            return new CellResult(cellNumber, outputs, false, false, clock.Elapsed, msg, Interrupted: true);
+        }
         var all = collector.Close();
         return new CellResult(cellNumber, all, error is null, false, clock.Elapsed, error, error is null ? lastValue : null);
+    }
+
+    /// <summary>File name the code compiled by <see cref="CompileForTooling"/> goes under.</summary>
+    internal const string ToolingFile = "edited.csx";
+
+    /// <summary>
+    /// Compiles <paramref name="code"/> as if it were the next cell, without running it, so that completion and
+    /// inspection see the session's variables, usings and references. The caller blanks out directive lines
+    /// (<c>#r</c>, <c>#load</c>) first: tooling must not restore packages or load files.
+    /// </summary>
+    internal (Compilation Compilation, SyntaxTree Tree) CompileForTooling(string code)
+    {
+        ScriptOptions toolingOptions;
+        ScriptState<object>? previous;
+        lock (commitGate)
+        {
+            toolingOptions = scriptOptions.WithFilePath(ToolingFile);
+            previous = state;
+        }
+        var script = previous is null
+            ? CSharpScript.Create<object>(code, toolingOptions, typeof(ScriptGlobals), loader)
+            : previous.Script.ContinueWith<object>(code, toolingOptions);
+        var compilation = script.GetCompilation();
+        return (compilation, compilation.SyntaxTrees.Last(t => t.FilePath == ToolingFile));
     }
 
     /// <summary>Formats a value to a mime bundle (text/html and text/plain, charts to text/html with plotly.js once per session).</summary>
@@ -189,7 +271,7 @@ public sealed class ScriptSession
     }
 
     /// <summary>Runs on the cell's own thread. Returns a one-line error summary, or null on success.</summary>
-    private string? Execute(string code, int cellNumber, OutputCollector collector)
+    private string? Execute(string code, int cellNumber, OutputCollector collector, CellRun run)
     {
         var file = $"cell{cellNumber}.csx";
         var prepared = Prepare(code, out var magicError);
@@ -207,38 +289,53 @@ public sealed class ScriptSession
         }
         // Later cells must see the same reference list as this one: a cell compiled with fewer references binds its
         // own copies of the shared assemblies, and usings carried over from this cell then clash with them (CS0121).
-        var added = nuget.Select(MetadataFiles.Reference).Where(r => !scriptOptions.MetadataReferences.Contains(r)).ToList();
-        if (added.Count > 0) scriptOptions = scriptOptions.AddReferences(added);
-        // The default imports go on the first cell only: Roslyn carries a submission's usings into every later one, and
-        // importing them again in each cell would give two bindings of the same names whenever a later cell's
-        // references make Roslyn bind the engine's assembly afresh (display() ambiguous, CS0121).
-        var cellOptions = (state is null ? scriptOptions : scriptOptions.WithImports()).WithFilePath(file);
+        ScriptOptions cellOptions;
+        ScriptState<object>? previous;
+        lock (commitGate)
+        {
+            if (run.Abandoned) return null; // interrupted while restoring packages
+            var added = nuget.Select(MetadataFiles.Reference).Where(r => !scriptOptions.MetadataReferences.Contains(r)).ToList();
+            if (added.Count > 0) scriptOptions = scriptOptions.AddReferences(added);
+            previous = state;
+            // The default imports go on the first cell only: Roslyn carries a submission's usings into every later one,
+            // and importing them again in each cell would give two bindings of the same names whenever a later cell's
+            // references make Roslyn bind the engine's assembly afresh (display() ambiguous, CS0121).
+            cellOptions = (previous is null ? scriptOptions : scriptOptions.WithImports()).WithFilePath(file);
+        }
+        Script<object> Create(string text) => previous is null
+            ? CSharpScript.Create<object>(text, cellOptions, typeof(ScriptGlobals), loader)
+            : previous.Script.ContinueWith<object>(text, cellOptions);
+        // Loops get an interruption check (same lines, see CellInterruption). Compile errors are reported from
+        // the cell as written, so their columns are right; if only the instrumented code failed, run the cell as written.
         prepared = CommentOutPackageDirectives(prepared);
-        var script = state is null
-            ? CSharpScript.Create<object>(prepared, cellOptions, typeof(ScriptGlobals), loader)
-            : state.Script.ContinueWith<object>(prepared, cellOptions);
-        var diagnostics = script.Compile();
-        var errors = diagnostics.Where(d => d.Severity == DiagnosticSeverity.Error).ToList();
+        var instrumented = CellInterruption.Instrument(prepared, run.Id, ScriptParse);
+        var script = Create(instrumented);
+        var errors = script.Compile().Where(d => d.Severity == DiagnosticSeverity.Error).ToList();
+        if (errors.Count > 0 && !ReferenceEquals(instrumented, prepared))
+        {
+            script = Create(prepared);
+            errors = [.. script.Compile().Where(d => d.Severity == DiagnosticSeverity.Error)];
+        }
         if (errors.Count > 0) return ReportCompileErrors(errors, cellNumber, collector);
 
         ScriptState<object> next;
         try
         {
-            next = state is null
+            next = previous is null
                 ? script.RunAsync(globals, _ => true).GetAwaiter().GetResult()
-                : script.RunFromAsync(state, _ => true).GetAwaiter().GetResult();
+                : script.RunFromAsync(previous, _ => true).GetAwaiter().GetResult();
         }
         catch (CompilationErrorException e)
         {
             return ReportCompileErrors([.. e.Diagnostics.Where(d => d.Severity == DiagnosticSeverity.Error)], cellNumber, collector);
         }
-        if (next.Exception is { } ex)
+        lock (commitGate)
         {
-            // Keep the variables the cell managed to define before it threw, as .NET Interactive does.
+            if (run.Abandoned) return null; // an interrupted cell's state is dropped; the next cell continues from the one before
+            // After an exception this keeps the variables the cell managed to define before it threw, as .NET Interactive does.
             state = next;
-            return ReportException(ex, cellNumber, file, collector);
         }
-        state = next;
+        if (next.Exception is { } ex) return ReportException(ex, cellNumber, file, collector);
         lastValue = null;
         if (HasTrailingValue(script, file))
         {
