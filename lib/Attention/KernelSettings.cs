@@ -89,6 +89,6 @@ internal static class Simd
         });
     }
 
-    /// <summary>About 100 µs of work: below this, waking a second thread costs more than it saves.</summary>
-    private const double ParallelThreshold = 200_000;
+    /// <summary>About 0.1 ms of work (multiply-adds or similar): below this, waking a second thread costs more than it saves.</summary>
+    private const double ParallelThreshold = 4_000_000;
 }
