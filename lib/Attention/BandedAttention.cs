@@ -73,7 +73,7 @@ internal static class BandedAttention
         fixed (T* pq = q, pv = v, po = output, pband = band, pk = kPacked, pvp = vPacked)
         {
             T* qp = pq, vp = pv, op = po, bandp = pband, kp = pk, vpp = pvp;
-            Simd.For(blocks, work, () => new T[mb * maxCols], (block, scores) =>
+            Simd.For(blocks, work, () => new T[mb * maxCols], [MethodImpl(MethodImplOptions.AggressiveOptimization)] (int block, T[] scores) =>
             {
                 int i0 = block * mb, rows = Math.Min(mb, n - i0);
                 int first = Math.Max(0, i0 - window);

@@ -100,7 +100,7 @@ internal static class BlockedAttention
         {
             T* qp = pq, vp = pv, op = po, wp = pw, bp = pb, kp = pk, vpp = pvp;
             bool* mp = pm;
-            Simd.For(blocks, 2.0 * n * m * (dk + dv), block =>
+            Simd.For(blocks, 2.0 * n * m * (dk + dv), [MethodImpl(MethodImplOptions.AggressiveOptimization)] (int block) =>
             {
                 int i0 = block * mb, rows = Math.Min(mb, n - i0);
                 long s0 = profile is null ? 0 : Stopwatch.GetTimestamp();
@@ -152,6 +152,7 @@ internal static class BlockedAttention
 /// <summary>Whether a span holds only finite values, by vectors.</summary>
 internal static class Finite
 {
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static bool All<T, V, S>(ReadOnlySpan<T> x)
         where T : unmanaged, IFloatingPointIeee754<T> where V : struct where S : struct, ISimd<T, V>
     {

@@ -22,18 +22,19 @@ internal static class Gemm
     /// <summary>Rows of a micro-tile.</summary>
     public const int MR = 6;
 
-    /// <summary>One micro-tile: <c>C[rows × cols] = α·A·B</c>, or <c>C += A·B</c> when <paramref name="accumulate"/>
-    /// (then α must be 1). <paramref name="rows"/> ≤ 6 and <paramref name="cols"/> ≤ 2·lanes; B must be readable
-    /// for the full panel width (packing pads with zeros), A only for the given rows.</summary>
+    /// <summary>One micro-tile: <c>C[6 × 2·lanes] = α·A·B</c>, or <c>C += A·B</c> when <paramref name="accumulate"/>
+    /// (then α must be 1). All six rows and both vectors of C are written; <see cref="Block{T, V, S}"/> gives edge tiles
+    /// a scratch C. Rows of A past <paramref name="rows"/> alias row 0 (computed, never used). B must be readable for the
+    /// full panel width (packing pads with zeros).</summary>
+    /// <remarks>Nothing but the loop and the stores lives here: with no other paths in the method the register
+    /// allocator keeps all twelve accumulators in registers for the whole loop, with or without profile data.</remarks>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void Tile<T, V, S>(ref T a, int lda, ref T b, int ldb, int kc, ref T c, int ldc,
-        int rows, int cols, T alpha, bool accumulate)
+    public static void Tile<T, V, S>(ref T a, int lda, ref T b, int ldb, int kc, ref T c, int ldc, int rows, T alpha, bool accumulate)
         where T : unmanaged, IFloatingPointIeee754<T>
         where V : struct
         where S : struct, ISimd<T, V>
     {
         int w = S.Count;
-        // Rows past the end alias row 0: they compute something harmless that is never stored.
         ref T a0 = ref a;
         ref T a1 = ref Unsafe.Add(ref a, rows > 1 ? lda : 0);
         ref T a2 = ref Unsafe.Add(ref a, rows > 2 ? 2 * lda : 0);
@@ -62,40 +63,38 @@ internal static class Gemm
             c50 = S.MulAdd(x, b0, c50); c51 = S.MulAdd(x, b1, c51);
         }
 
-        if (rows == MR && cols == 2 * w)
+        if (accumulate)
         {
-            if (accumulate)
-            {
-                AddRow<T, V, S>(ref c, c00, c01);
-                AddRow<T, V, S>(ref Unsafe.Add(ref c, ldc), c10, c11);
-                AddRow<T, V, S>(ref Unsafe.Add(ref c, 2 * ldc), c20, c21);
-                AddRow<T, V, S>(ref Unsafe.Add(ref c, 3 * ldc), c30, c31);
-                AddRow<T, V, S>(ref Unsafe.Add(ref c, 4 * ldc), c40, c41);
-                AddRow<T, V, S>(ref Unsafe.Add(ref c, 5 * ldc), c50, c51);
-            }
-            else
-            {
-                V s = S.Splat(alpha);
-                SetRow<T, V, S>(ref c, c00, c01, s);
-                SetRow<T, V, S>(ref Unsafe.Add(ref c, ldc), c10, c11, s);
-                SetRow<T, V, S>(ref Unsafe.Add(ref c, 2 * ldc), c20, c21, s);
-                SetRow<T, V, S>(ref Unsafe.Add(ref c, 3 * ldc), c30, c31, s);
-                SetRow<T, V, S>(ref Unsafe.Add(ref c, 4 * ldc), c40, c41, s);
-                SetRow<T, V, S>(ref Unsafe.Add(ref c, 5 * ldc), c50, c51, s);
-            }
-            return;
+            AddRow<T, V, S>(ref c, c00, c01);
+            AddRow<T, V, S>(ref Unsafe.Add(ref c, ldc), c10, c11);
+            AddRow<T, V, S>(ref Unsafe.Add(ref c, 2 * ldc), c20, c21);
+            AddRow<T, V, S>(ref Unsafe.Add(ref c, 3 * ldc), c30, c31);
+            AddRow<T, V, S>(ref Unsafe.Add(ref c, 4 * ldc), c40, c41);
+            AddRow<T, V, S>(ref Unsafe.Add(ref c, 5 * ldc), c50, c51);
         }
+        else
+        {
+            V s = S.Splat(alpha);
+            SetRow<T, V, S>(ref c, c00, c01, s);
+            SetRow<T, V, S>(ref Unsafe.Add(ref c, ldc), c10, c11, s);
+            SetRow<T, V, S>(ref Unsafe.Add(ref c, 2 * ldc), c20, c21, s);
+            SetRow<T, V, S>(ref Unsafe.Add(ref c, 3 * ldc), c30, c31, s);
+            SetRow<T, V, S>(ref Unsafe.Add(ref c, 4 * ldc), c40, c41, s);
+            SetRow<T, V, S>(ref Unsafe.Add(ref c, 5 * ldc), c50, c51, s);
+        }
+    }
 
-        // An edge tile: spill to a small buffer and copy the part that exists.
+    /// <summary>A tile at the bottom or right edge: computed into a scratch tile, then the part that exists is
+    /// written (or added) to C.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void EdgeTile<T, V, S>(ref T a, int lda, ref T b, int ldb, int kc, ref T c, int ldc,
+        int rows, int cols, T alpha, bool accumulate)
+        where T : unmanaged, IFloatingPointIeee754<T> where V : struct where S : struct, ISimd<T, V>
+    {
+        int tw = 2 * S.Count;
         Span<T> tile = stackalloc T[MR * 2 * S.Count];
         ref T t0 = ref MemoryMarshal.GetReference(tile);
-        int tw = 2 * w;
-        S.Store(c00, ref t0); S.Store(c01, ref Unsafe.Add(ref t0, w));
-        S.Store(c10, ref Unsafe.Add(ref t0, tw)); S.Store(c11, ref Unsafe.Add(ref t0, tw + w));
-        S.Store(c20, ref Unsafe.Add(ref t0, 2 * tw)); S.Store(c21, ref Unsafe.Add(ref t0, 2 * tw + w));
-        S.Store(c30, ref Unsafe.Add(ref t0, 3 * tw)); S.Store(c31, ref Unsafe.Add(ref t0, 3 * tw + w));
-        S.Store(c40, ref Unsafe.Add(ref t0, 4 * tw)); S.Store(c41, ref Unsafe.Add(ref t0, 4 * tw + w));
-        S.Store(c50, ref Unsafe.Add(ref t0, 5 * tw)); S.Store(c51, ref Unsafe.Add(ref t0, 5 * tw + w));
+        Tile<T, V, S>(ref a, lda, ref b, ldb, kc, ref t0, tw, rows, alpha, accumulate: false);
         for (int r = 0; r < rows; r++)
         {
             ref T cr = ref Unsafe.Add(ref c, r * ldc);
@@ -103,7 +102,7 @@ internal static class Gemm
             if (accumulate)
                 for (int j = 0; j < cols; j++) Unsafe.Add(ref cr, j) += Unsafe.Add(ref tr, j);
             else
-                for (int j = 0; j < cols; j++) Unsafe.Add(ref cr, j) = alpha * Unsafe.Add(ref tr, j);
+                for (int j = 0; j < cols; j++) Unsafe.Add(ref cr, j) = Unsafe.Add(ref tr, j);
         }
     }
 
@@ -140,6 +139,7 @@ internal static class Gemm
     /// <param name="ldc">Row stride of C.</param>
     /// <param name="alpha">Scale of the product (1 when accumulating).</param>
     /// <param name="accumulate">Add to C instead of overwriting it.</param>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Block<T, V, S>(ref T a, int lda, int rows, int kc, ref T b, int ldb, int panelStride, int cols,
         ref T c, int ldc, T alpha, bool accumulate)
         where T : unmanaged, IFloatingPointIeee754<T> where V : struct where S : struct, ISimd<T, V>
@@ -150,8 +150,13 @@ internal static class Gemm
             ref T bp = ref Unsafe.Add(ref b, (nint)p * panelStride);
             int width = Math.Min(nr, cols - c0);
             for (int r0 = 0; r0 < rows; r0 += MR)
-                Tile<T, V, S>(ref Unsafe.Add(ref a, (nint)r0 * lda), lda, ref bp, ldb, kc,
-                    ref Unsafe.Add(ref c, (nint)r0 * ldc + c0), ldc, Math.Min(MR, rows - r0), width, alpha, accumulate);
+            {
+                int height = Math.Min(MR, rows - r0);
+                ref T ar = ref Unsafe.Add(ref a, (nint)r0 * lda);
+                ref T cr = ref Unsafe.Add(ref c, (nint)r0 * ldc + c0);
+                if (height == MR && width == nr) Tile<T, V, S>(ref ar, lda, ref bp, ldb, kc, ref cr, ldc, MR, alpha, accumulate);
+                else EdgeTile<T, V, S>(ref ar, lda, ref bp, ldb, kc, ref cr, ldc, height, width, alpha, accumulate);
+            }
         }
     }
 
@@ -170,6 +175,7 @@ internal static class Gemm
     /// <param name="depth">Elements per row (d_k).</param>
     /// <param name="nr">Panel width.</param>
     /// <param name="dst">Destination of <see cref="PackedLength"/> values.</param>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void PackTransposed<T>(ReadOnlySpan<T> src, int ld, int offset, int rows, int depth, int nr, Span<T> dst)
         where T : unmanaged
     {
@@ -196,6 +202,7 @@ internal static class Gemm
     /// of every row, laid out <c>[rows][nr]</c>, zero-padded past the last column. Used when d_v is not a multiple of
     /// the panel width (otherwise V is read in place).
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void PackColumns<T>(ReadOnlySpan<T> src, int ld, int offset, int rows, int cols, int nr, Span<T> dst)
         where T : unmanaged
     {

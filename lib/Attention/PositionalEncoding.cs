@@ -1,4 +1,5 @@
 using System.Numerics;
+using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using MathNet.Numerics.LinearAlgebra;
 
@@ -136,7 +137,7 @@ public static class PositionalEncoding
         fixed (T* pd = dest)
         {
             T* dp = pd;
-            Simd.For(blocks, 40.0 * positions * dModel, b =>
+            Simd.For(blocks, 40.0 * positions * dModel, [MethodImpl(MethodImplOptions.AggressiveOptimization)] (int b) =>
             {
                 int p0 = b * rowsPerBlock, p1 = Math.Min(positions, p0 + rowsPerBlock);
                 Span<double> row = dModel <= 1024 ? stackalloc double[dModel] : new double[dModel];

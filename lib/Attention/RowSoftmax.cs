@@ -50,7 +50,7 @@ internal static class RowSoftmax
         fixed (T* px = x, py = y)
         {
             T* xp = px, yp = py;
-            Simd.For(blocks, 8.0 * rows * cols, b =>
+            Simd.For(blocks, 8.0 * rows * cols, [MethodImpl(MethodImplOptions.AggressiveOptimization)] (int b) =>
             {
                 int r0 = b * rowsPerBlock, r1 = Math.Min(rows, r0 + rowsPerBlock);
                 for (int r = r0; r < r1; r++)

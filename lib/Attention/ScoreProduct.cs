@@ -47,7 +47,7 @@ internal static class ScoreProduct
         fixed (T* pq = q, ps = scores, pk = kPacked)
         {
             T* qp = pq, sp = ps, kp = pk;
-            Simd.For(blocks, 1.0 * n * m * dk, block =>
+            Simd.For(blocks, 1.0 * n * m * dk, [MethodImpl(MethodImplOptions.AggressiveOptimization)] (int block) =>
             {
                 int i0 = block * mb, rows = Math.Min(mb, n - i0);
                 Gemm.Block<T, V, S>(ref Unsafe.AsRef<T>(qp + (long)i0 * dk), dk, rows, dk, ref Unsafe.AsRef<T>(kp), nr, dk * nr, m,

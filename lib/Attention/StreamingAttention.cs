@@ -242,7 +242,7 @@ public static class StreamingAttention
             T* qp = pq, kp = pk, vp = pv, op = po, kpp = pkp, vpp = pvp, biasp = pbias;
             bool* maskp = pmask;
             int maskLength = keyMask.Length;
-            Simd.For(heads * queryBlocks, work, () => new Scratch<T>(mb, kb, dv, m), (item, scratch) =>
+            Simd.For(heads * queryBlocks, work, () => new Scratch<T>(mb, kb, dv, m), [MethodImpl(MethodImplOptions.AggressiveOptimization)] (int item, Scratch<T> scratch) =>
             {
                 int h = item / queryBlocks;
                 int qb = queryBlocks - 1 - item % queryBlocks; // the longest causal blocks first
