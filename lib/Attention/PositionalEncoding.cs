@@ -152,22 +152,33 @@ public static class PositionalEncoding
         }
     }
 
+    /// <summary>One row: the angles of four column pairs at a time, one vector <c>SinCos</c> for all of them, then the
+    /// sines and cosines interleaved into columns (2i, 2i + 1).</summary>
     private static void SinCosRow(double[] freq, int pos, Span<double> row)
     {
-        int c = 0;
-        var even = Vector256.Create(-1L, 0L, -1L, 0L).AsDouble(); // lanes 0 and 2 are even columns: sine
+        int pairs = row.Length / 2, i = 0;
         var p = Vector256.Create((double)pos);
-        for (; c + 4 <= row.Length; c += 4)
+        for (; i + 4 <= pairs; i += 4)
         {
-            var angle = p * Vector256.Create(freq.AsSpan(c, 4));
+            var angle = p * Vector256.Create(freq[2 * i], freq[2 * i + 2], freq[2 * i + 4], freq[2 * i + 6]);
             var (sin, cos) = Vector256.SinCos(angle);
-            Vector256.ConditionalSelect(even, sin, cos).CopyTo(row[c..]);
+            if (System.Runtime.Intrinsics.X86.Avx.IsSupported)
+            {
+                var low = System.Runtime.Intrinsics.X86.Avx.UnpackLow(sin, cos);   // s0 c0 | s2 c2
+                var high = System.Runtime.Intrinsics.X86.Avx.UnpackHigh(sin, cos); // s1 c1 | s3 c3
+                System.Runtime.Intrinsics.X86.Avx.Permute2x128(low, high, 0x20).CopyTo(row[(2 * i)..]);
+                System.Runtime.Intrinsics.X86.Avx.Permute2x128(low, high, 0x31).CopyTo(row[(2 * i + 4)..]);
+            }
+            else
+                for (int j = 0; j < 4; j++) { row[2 * (i + j)] = sin[j]; row[2 * (i + j) + 1] = cos[j]; }
         }
-        for (; c < row.Length; c++)
+        for (; i < pairs; i++)
         {
-            double angle = pos * freq[c];
-            row[c] = c % 2 == 0 ? Math.Sin(angle) : Math.Cos(angle);
+            double angle = pos * freq[2 * i];
+            row[2 * i] = Math.Sin(angle);
+            row[2 * i + 1] = Math.Cos(angle);
         }
+        if (row.Length % 2 == 1) row[^1] = Math.Sin(pos * freq[^1]); // an odd width ends with an unpaired sine
     }
 
     /// <summary>The plain per-value loop the fast fill replaced; the reference it is tested and measured against.</summary>
