@@ -32,7 +32,10 @@ public static class Program
             case "compare": return CompareCommand.Run(rest);
             case "memory": return MemoryCommand.Run(rest);
             case "bdn":
-                var config = DefaultConfig.Instance.AddJob(Job.Default.WithToolchain(InProcessEmitToolchain.Instance)).WithOptions(ConfigOptions.JoinSummary);
+                // Reports go under artifacts/ (git-ignored), not into whatever folder the command was started from.
+                var config = DefaultConfig.Instance.AddJob(Job.Default.WithToolchain(InProcessEmitToolchain.Instance))
+                    .WithOptions(ConfigOptions.JoinSummary)
+                    .WithArtifactsPath(Path.Combine(RepositoryRoot(), "artifacts", "benchmarks"));
                 var summaries = BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(rest.Length == 0 ? ["--filter", "*"] : rest, config);
                 return summaries.Any(s => s.HasCriticalValidationErrors) ? 1 : 0;
             default:
