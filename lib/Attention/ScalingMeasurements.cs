@@ -89,7 +89,8 @@ public static class ScalingMeasurements
     /// <summary>
     /// Times self-attention (<c>Q = K = V = X</c>, X an n×<paramref name="dModel"/> standard-normal matrix) at each
     /// length with the row-major span kernel of <see cref="ScaledDotProductAttention"/> and buffers allocated
-    /// beforehand, so the numbers are the attention itself (scores, softmax, weighted sum), not conversions.
+    /// beforehand, so the numbers are the attention itself (scores, softmax, weighted sum), not conversions. Same rounds
+    /// as <see cref="Time"/>, with at most 1 s of warm-up.
     /// </summary>
     /// <param name="lengths">Sequence lengths (each ≥ 1).</param>
     /// <param name="dModel">Token width d (≥ 1).</param>
@@ -108,14 +109,18 @@ public static class ScalingMeasurements
             var output = new double[n * dModel];
             var weights = new double[n * n];
             return () => ScaledDotProductAttention.Compute(x, x, x, output, weights, n, n, dModel, dModel);
-        }, runs);
+        }, runs, AttentionWarmup);
     }
+
+    /// <summary>The attention kernels compile their hot methods fully optimised on the first call, so a short warm-up is
+    /// enough even in a process (a notebook session) whose JIT stays busy with other code for seconds.</summary>
+    private static readonly TimeSpan AttentionWarmup = TimeSpan.FromSeconds(1);
 
     /// <summary>
     /// Times one attention kernel against sequence length: self-attention (<c>Q = K = V = X</c>, X an
     /// n×<paramref name="dModel"/> standard-normal matrix) with the row-major double-precision span kernels and every
-    /// buffer they write allocated beforehand, so the numbers are the kernel itself. Same rounds and warm-up as
-    /// <see cref="Time"/>.
+    /// buffer they write allocated beforehand, so the numbers are the kernel itself. Same rounds as <see cref="Time"/>,
+    /// with at most 1 s of warm-up.
     /// </summary>
     /// <param name="lengths">Sequence lengths (each ≥ 1).</param>
     /// <param name="kernel">Which kernel (see <see cref="AttentionKernel"/>).</param>
@@ -131,7 +136,7 @@ public static class ScalingMeasurements
     {
         CheckAttention(lengths, dModel, window);
         Check.Positive(runs, nameof(runs));
-        return Time(lengths, n => AttentionCall(n, kernel, dModel, window, causal, seed, allocateOutputs: false), runs);
+        return Time(lengths, n => AttentionCall(n, kernel, dModel, window, causal, seed, allocateOutputs: false), runs, AttentionWarmup);
     }
 
     /// <summary>
