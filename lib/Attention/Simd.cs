@@ -252,3 +252,59 @@ internal readonly struct Simd512D : ISimd<double, Vector512<double>>
         return Vector512.ConditionalSelect(Vector512.LessThan(x, Vector512.Create(ExpConstants.UnderflowD)), Vector512<double>.Zero, y * scale);
     }
 }
+
+/// <summary>Which vector width the fast kernels use, and the row-block parallel loop they share.</summary>
+internal static class Simd
+{
+    /// <summary>Set by tests to run the 256-bit code on a machine that has 512-bit vectors (both must be right).</summary>
+    internal static bool Disable512;
+
+    /// <summary>Set by tests and benchmarks to run the plain (pre-SIMD) kernels.</summary>
+    internal static bool DisableAll;
+
+    public static bool Use512 => !DisableAll && !Disable512 && Vector512.IsHardwareAccelerated;
+
+    public static bool Use256 => !DisableAll && Vector256.IsHardwareAccelerated;
+
+    public static int Width => Use512 ? 512 : Use256 ? 256 : 0;
+
+    /// <summary>Runs <paramref name="body"/> for 0 … count − 1, over up to <see cref="KernelSettings.MaxDegreeOfParallelism"/>
+    /// threads when the total work (in multiply-adds or similar) is worth it.</summary>
+    public static void For(int count, double work, Action<int> body)
+    {
+        int degree = Math.Min(KernelSettings.MaxDegreeOfParallelism, count);
+        if (degree <= 1 || work < ParallelThreshold)
+        {
+            for (int i = 0; i < count; i++) body(i);
+            return;
+        }
+        Parallel.For(0, count, new ParallelOptions { MaxDegreeOfParallelism = degree }, body);
+    }
+
+    /// <summary>Like <see cref="For(int, double, Action{int})"/> with per-thread scratch made by <paramref name="scratch"/>.</summary>
+    public static void For<TLocal>(int count, double work, Func<TLocal> scratch, Action<int, TLocal> body)
+    {
+        int degree = Math.Min(KernelSettings.MaxDegreeOfParallelism, count);
+        if (degree <= 1 || work < ParallelThreshold)
+        {
+            if (count == 0) return;
+            var local = scratch();
+            for (int i = 0; i < count; i++) body(i, local);
+            return;
+        }
+        // A pool rather than Parallel.For's per-task state: at most `degree` items run at once, so `degree` scratch
+        // objects are enough however many tasks the scheduler starts. They are made here, on the calling thread, so the
+        // memory a call needs is allocated by the caller (ScalingMeasurements.AllocatedBytes sees it).
+        var pool = new System.Collections.Concurrent.ConcurrentStack<TLocal>();
+        for (int t = 0; t < degree; t++) pool.Push(scratch());
+        Parallel.For(0, count, new ParallelOptions { MaxDegreeOfParallelism = degree }, i =>
+        {
+            if (!pool.TryPop(out var local)) local = scratch();
+            body(i, local);
+            pool.Push(local);
+        });
+    }
+
+    /// <summary>About 0.1 ms of work (multiply-adds or similar): below this, waking a second thread costs more than it saves.</summary>
+    private const double ParallelThreshold = 4_000_000;
+}

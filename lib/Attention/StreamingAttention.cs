@@ -102,7 +102,7 @@ public static class StreamingAttention
         long packedK = (long)heads * Gemm.PackedLength(keys, dk, nr);
         long packedV = dv % nr == 0 ? 0 : (long)heads * ((dv + nr - 1) / nr) * nr * keys;
         long perThread = (long)QueryBlock * (KeyBlock(bytesPerValue) + dv + 2) + keys;
-        int threads = Math.Max(1, Math.Min(KernelSettings.MaxDegreeOfParallelism, Environment.ProcessorCount));
+        int threads = KernelSettings.MaxDegreeOfParallelism; // one block of scratch per thread the call may use
         return bytesPerValue * (packedK + packedV + keys + threads * perThread);
     }
 
