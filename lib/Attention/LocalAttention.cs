@@ -132,7 +132,17 @@ public static class LocalAttention
         Check.Span(bandLength, n, width, "the band");
     }
 
+    /// <summary>The fast blocked kernel (<see cref="BandedAttention"/>), or the plain one without vector hardware.</summary>
     internal static void Kernel<T>(ReadOnlySpan<T> q, ReadOnlySpan<T> k, ReadOnlySpan<T> v, Span<T> output, Span<T> band,
+        int n, int dk, int dv, int window, bool causal)
+        where T : IFloatingPointIeee754<T>
+    {
+        if (!BandedAttention.TryRun(q, k, v, output, band, n, dk, dv, window, causal))
+            KernelSimple(q, k, v, output, band, n, dk, dv, window, causal);
+    }
+
+    /// <summary>The plain kernel the fast one replaced (each query's window on its own); the reference it is tested and measured against.</summary>
+    internal static void KernelSimple<T>(ReadOnlySpan<T> q, ReadOnlySpan<T> k, ReadOnlySpan<T> v, Span<T> output, Span<T> band,
         int n, int dk, int dv, int window, bool causal)
         where T : IFloatingPointIeee754<T>
     {

@@ -104,15 +104,27 @@ public static class ScaledDotProductAttention
         Check.OptionalMask(biasLength, queries, keys, "the bias");
     }
 
+    /// <summary>The fast blocked kernel (<see cref="BlockedAttention"/>), or the plain one without vector hardware.</summary>
     internal static void Kernel<T>(ReadOnlySpan<T> q, ReadOnlySpan<T> k, ReadOnlySpan<T> v,
         Span<T> output, Span<T> weights, int queries, int keys, int dk, int dv,
         ReadOnlySpan<bool> mask, ReadOnlySpan<T> bias)
         where T : IFloatingPointIeee754<T>
     {
-        Scores.DotKernel(q, k, weights, queries, keys, dk, Scores.InverseSqrt<T>(dk));
+        if (!BlockedAttention.TryRun(q, k, v, output, weights, queries, keys, dk, dv, mask, bias))
+            KernelSimple(q, k, v, output, weights, queries, keys, dk, dv, mask, bias);
+    }
+
+    /// <summary>The plain kernel the fast one replaced (one dot product per score, row softmax, one row of V at a
+    /// time); kept as the reference it is tested and measured against.</summary>
+    internal static void KernelSimple<T>(ReadOnlySpan<T> q, ReadOnlySpan<T> k, ReadOnlySpan<T> v,
+        Span<T> output, Span<T> weights, int queries, int keys, int dk, int dv,
+        ReadOnlySpan<bool> mask, ReadOnlySpan<T> bias)
+        where T : IFloatingPointIeee754<T>
+    {
+        Scores.DotKernelSimple(q, k, weights, queries, keys, dk, Scores.InverseSqrt<T>(dk));
         if (!bias.IsEmpty) TensorPrimitives.Add(weights, bias, weights);
-        if (mask.IsEmpty) Softmax.RowsKernel<T>(weights, weights, keys == 0 ? 1 : keys, T.One);
-        else Softmax.MaskedKernel<T>(weights, mask, weights, keys == 0 ? 1 : keys, T.One);
+        if (!mask.IsEmpty) for (int i = 0; i < weights.Length; i++) if (!mask[i]) weights[i] = T.NegativeInfinity;
+        Softmax.RowsKernelSimple<T>(weights, weights, keys == 0 ? 1 : keys, T.One);
         WeightedSum(weights, v, output, queries, keys, dv);
     }
 

@@ -89,7 +89,8 @@ public static class ScalingMeasurements
     /// <summary>
     /// Times self-attention (<c>Q = K = V = X</c>, X an n×<paramref name="dModel"/> standard-normal matrix) at each
     /// length with the row-major span kernel of <see cref="ScaledDotProductAttention"/> and buffers allocated
-    /// beforehand, so the numbers are the attention itself (scores, softmax, weighted sum), not conversions.
+    /// beforehand, so the numbers are the attention itself (scores, softmax, weighted sum), not conversions. Same rounds
+    /// as <see cref="Time"/>, with at most 1 s of warm-up.
     /// </summary>
     /// <param name="lengths">Sequence lengths (each ≥ 1).</param>
     /// <param name="dModel">Token width d (≥ 1).</param>
@@ -108,7 +109,95 @@ public static class ScalingMeasurements
             var output = new double[n * dModel];
             var weights = new double[n * n];
             return () => ScaledDotProductAttention.Compute(x, x, x, output, weights, n, n, dModel, dModel);
-        }, runs);
+        }, runs, AttentionWarmup);
+    }
+
+    /// <summary>The attention kernels compile their hot methods fully optimised on the first call, so a short warm-up is
+    /// enough even in a process (a notebook session) whose JIT stays busy with other code for seconds.</summary>
+    private static readonly TimeSpan AttentionWarmup = TimeSpan.FromSeconds(1);
+
+    /// <summary>
+    /// Times one attention kernel against sequence length: self-attention (<c>Q = K = V = X</c>, X an
+    /// n×<paramref name="dModel"/> standard-normal matrix) with the row-major double-precision span kernels and every
+    /// buffer they write allocated beforehand, so the numbers are the kernel itself. Same rounds as <see cref="Time"/>,
+    /// with at most 1 s of warm-up.
+    /// </summary>
+    /// <param name="lengths">Sequence lengths (each ≥ 1).</param>
+    /// <param name="kernel">Which kernel (see <see cref="AttentionKernel"/>).</param>
+    /// <param name="dModel">Token width d (≥ 1).</param>
+    /// <param name="window">Largest distance |i − j| for <see cref="AttentionKernel.FullWithWindowMask"/> and
+    /// <see cref="AttentionKernel.SlidingWindow"/> (≥ 0); ignored by the others.</param>
+    /// <param name="causal">Whether queries may not look ahead.</param>
+    /// <param name="runs">Timed runs per length (≥ 1).</param>
+    /// <param name="seed">Seed for the inputs.</param>
+    /// <returns>One timing per length, in the order given.</returns>
+    public static IReadOnlyList<Timing> TimeAttention(IReadOnlyList<int> lengths, AttentionKernel kernel, int dModel = 64, int window = 32,
+        bool causal = false, int runs = 3, int seed = 0)
+    {
+        CheckAttention(lengths, dModel, window);
+        Check.Positive(runs, nameof(runs));
+        return Time(lengths, n => AttentionCall(n, kernel, dModel, window, causal, seed, allocateOutputs: false), runs, AttentionWarmup);
+    }
+
+    /// <summary>
+    /// The managed bytes one call of an attention kernel allocates at length <paramref name="n"/>, counting the buffers
+    /// the caller must supply as well (the output, and the n×n weights of full attention, the n×n mask of masked
+    /// attention or the band of local attention) — that is, what the computation needs beyond its inputs. Measured with
+    /// <see cref="AllocatedBytes"/> after one untimed call.
+    /// </summary>
+    /// <param name="n">Sequence length (≥ 1).</param>
+    /// <param name="kernel">Which kernel.</param>
+    /// <param name="dModel">Token width d (≥ 1).</param>
+    /// <param name="window">Largest distance for the windowed kernels (≥ 0).</param>
+    /// <param name="causal">Whether queries may not look ahead.</param>
+    /// <param name="seed">Seed for the inputs.</param>
+    /// <returns>The bytes allocated.</returns>
+    public static long AttentionAllocatedBytes(int n, AttentionKernel kernel, int dModel = 64, int window = 32, bool causal = false, int seed = 0)
+    {
+        CheckAttention([n], dModel, window);
+        var call = AttentionCall(n, kernel, dModel, window, causal, seed, allocateOutputs: true);
+        call();
+        return AllocatedBytes(call);
+    }
+
+    private static void CheckAttention(IReadOnlyList<int> lengths, int dModel, int window)
+    {
+        Check.NotNull(lengths, nameof(lengths));
+        Check.Positive(dModel, nameof(dModel));
+        Check.NonNegative(window, nameof(window));
+        foreach (int n in lengths) Check.Positive(n, "each length");
+    }
+
+    private static Action AttentionCall(int n, AttentionKernel kernel, int d, int window, bool causal, int seed, bool allocateOutputs)
+    {
+        var x = Layout.ToRowMajor(Init.Normal(n, d, seed));
+        int w = Math.Min(window, n - 1);
+        switch (kernel)
+        {
+            case AttentionKernel.Full:
+            case AttentionKernel.FullWithWindowMask:
+            {
+                bool masked = kernel == AttentionKernel.FullWithWindowMask;
+                Func<bool[]?> makeMask = () => masked ? Layout.Flatten(Masks.SlidingWindow(n, w, causal)) : causal ? Layout.Flatten(Masks.Causal(n, n)) : null;
+                if (allocateOutputs)
+                    return () => ScaledDotProductAttention.Compute(x, x, x, new double[n * d], new double[(long)n * n], n, n, d, d, makeMask());
+                var (output, weights, mask) = (new double[n * d], new double[(long)n * n], makeMask());
+                return () => ScaledDotProductAttention.Compute(x, x, x, output, weights, n, n, d, d, mask);
+            }
+            case AttentionKernel.Streaming:
+            {
+                double[]? output = allocateOutputs ? null : new double[n * d];
+                return () => StreamingAttention.Compute(x, x, x, output ?? new double[n * d], n, n, d, d, causal);
+            }
+            case AttentionKernel.SlidingWindow:
+            {
+                int width = LocalAttention.BandWidth(w, causal);
+                double[]? output = allocateOutputs ? null : new double[n * d], band = allocateOutputs ? null : new double[n * width];
+                return () => LocalAttention.Compute(x, x, x, output ?? new double[n * d], band ?? new double[n * width], n, d, d, w, causal);
+            }
+            default:
+                throw new ArgumentOutOfRangeException(nameof(kernel), kernel, "Unknown attention kernel; use one of the AttentionKernel values.");
+        }
     }
 
     private static void WarmUp(Action work, TimeSpan max)
@@ -127,7 +216,9 @@ public static class ScalingMeasurements
     }
 
     /// <summary>Bytes allocated on the managed heap by the current thread while <paramref name="action"/> ran:
-    /// a measurement of the memory an operation asks for (not of what stays alive afterwards).</summary>
+    /// a measurement of the memory an operation asks for (not of what stays alive afterwards). The library's kernels
+    /// allocate their working memory (packed keys, per-thread blocks) on the calling thread before they hand rows to
+    /// other threads, so this counts all of it, and nothing another thread of the process allocates meanwhile.</summary>
     /// <param name="action">The work to measure (run once).</param>
     /// <returns>The bytes allocated.</returns>
     public static long AllocatedBytes(Action action)
@@ -254,4 +345,22 @@ public static class ScalingMeasurements
         Check.NonNegative(dv, nameof(dv));
         Check.Positive(bytesPerValue, nameof(bytesPerValue));
     }
+}
+
+/// <summary>The attention kernels <see cref="ScalingMeasurements.TimeAttention"/> and
+/// <see cref="ScalingMeasurements.AttentionAllocatedBytes"/> compare.</summary>
+public enum AttentionKernel
+{
+    /// <summary><see cref="ScaledDotProductAttention"/>: every one of the n×n scores, and the n×n weights it returns.</summary>
+    Full,
+
+    /// <summary>Full attention with a <see cref="Masks.SlidingWindow(int, int, bool)"/> mask: the same n² work (and an n×n
+    /// mask), most of it then thrown away.</summary>
+    FullWithWindowMask,
+
+    /// <summary><see cref="StreamingAttention"/>: the same n² work, but O(n·d) memory (no n×n matrix anywhere).</summary>
+    Streaming,
+
+    /// <summary><see cref="LocalAttention"/>: only the scores inside the window, O(n·w) time and memory.</summary>
+    SlidingWindow,
 }

@@ -139,7 +139,16 @@ public static class Scores
         Check.Span(sLength, queries, keys, "the scores");
     }
 
+    /// <summary><c>scores = scale·Q·Kᵀ</c>: the blocked vector product (<see cref="ScoreProduct"/>), or the plain loops without vector hardware.</summary>
     internal static void DotKernel<T>(ReadOnlySpan<T> q, ReadOnlySpan<T> k, Span<T> scores, int queries, int keys, int dk, T scale)
+        where T : IFloatingPointIeee754<T>
+    {
+        if (!ScoreProduct.TryRun(q, k, scores, queries, keys, dk, scale))
+            DotKernelSimple(q, k, scores, queries, keys, dk, scale);
+    }
+
+    /// <summary>The plain kernel the fast one replaced (one dot product per score); the reference it is tested and measured against.</summary>
+    internal static void DotKernelSimple<T>(ReadOnlySpan<T> q, ReadOnlySpan<T> k, Span<T> scores, int queries, int keys, int dk, T scale)
         where T : IFloatingPointIeee754<T>
     {
         for (int i = 0; i < queries; i++)

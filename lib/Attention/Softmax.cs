@@ -247,10 +247,19 @@ public static class Softmax
 
     // ───────────────────────── generic implementation ─────────────────────────
 
+    /// <summary>Row-wise softmax: the fused vector kernel (<see cref="RowSoftmax"/>), rows spread over threads.</summary>
     internal static void RowsKernel<T>(ReadOnlySpan<T> x, Span<T> y, int cols, T temperature)
         where T : IFloatingPointIeee754<T>
     {
         if (cols == 0) return; // a matrix with no columns has nothing to normalise
+        RowSoftmax.Rows(x, y, cols, temperature);
+    }
+
+    /// <summary>The plain row-by-row softmax the fast kernel replaced; kept as the reference it is tested and measured against.</summary>
+    internal static void RowsKernelSimple<T>(ReadOnlySpan<T> x, Span<T> y, int cols, T temperature)
+        where T : IFloatingPointIeee754<T>
+    {
+        if (cols == 0) return;
         int rows = x.Length / cols;
         for (int r = 0; r < rows; r++)
             Row(x.Slice(r * cols, cols), y.Slice(r * cols, cols), temperature);
@@ -263,7 +272,7 @@ public static class Softmax
         RowsKernel<T>(y, y, cols, temperature);
     }
 
-    /// <summary>Softmax of one row; <paramref name="x"/> and <paramref name="y"/> may alias exactly.</summary>
+    /// <summary>Softmax of one row, plain (TensorPrimitives, no fusion); <paramref name="x"/> and <paramref name="y"/> may alias exactly.</summary>
     internal static void Row<T>(ReadOnlySpan<T> x, Span<T> y, T temperature)
         where T : IFloatingPointIeee754<T>
     {

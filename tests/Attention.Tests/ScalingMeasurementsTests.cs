@@ -50,4 +50,38 @@ public class ScalingMeasurementsTests
         Assert.Equal([3, 5], prepared);
         Assert.Equal(2, times.Length);
     }
+
+    [Fact]
+    public void Attention_timings_cover_every_kernel_and_length()
+    {
+        int[] lengths = [16, 40];
+        foreach (var kernel in Enum.GetValues<AttentionKernel>())
+        {
+            var timings = ScalingMeasurements.TimeAttention(lengths, kernel, dModel: 8, window: 3, causal: kernel == AttentionKernel.Streaming, runs: 2);
+            Assert.Equal(lengths, timings.Select(t => t.Size));
+            Assert.All(timings, t => Assert.Equal(2, t.RunMilliseconds.Count));
+            Assert.All(timings, t => Assert.True(t.MedianMilliseconds >= 0));
+        }
+        Assert.Throws<ArgumentOutOfRangeException>(() => ScalingMeasurements.TimeAttention([0], AttentionKernel.Full));
+        Assert.Throws<ArgumentOutOfRangeException>(() => ScalingMeasurements.TimeAttention([8], AttentionKernel.SlidingWindow, window: -1));
+        Assert.Throws<ArgumentOutOfRangeException>(() => ScalingMeasurements.TimeAttention([8], (AttentionKernel)17));
+    }
+
+    /// <summary>What each kernel needs beyond its inputs, measured: full attention the n×n weights (8 bytes each), masked full
+    /// attention those and the n×n mask (1 byte each), streaming attention O(n·d), the banded kernel its band.</summary>
+    [Fact]
+    public void Attention_allocations_follow_each_kernels_memory_law()
+    {
+        const int n = 600, d = 16, window = 5;
+        long full = ScalingMeasurements.AttentionAllocatedBytes(n, AttentionKernel.Full, d, window);
+        long masked = ScalingMeasurements.AttentionAllocatedBytes(n, AttentionKernel.FullWithWindowMask, d, window);
+        long streaming = ScalingMeasurements.AttentionAllocatedBytes(n, AttentionKernel.Streaming, d, window);
+        long local = ScalingMeasurements.AttentionAllocatedBytes(n, AttentionKernel.SlidingWindow, d, window);
+        long weights = 8L * n * n, output = 8L * n * d, band = 8L * n * (2 * window + 1);
+        Assert.InRange(full, weights + output, weights + output + 16L * n * d + (64 << 10));
+        Assert.InRange(masked, full + 2L * n * n, full + 2L * n * n + (64 << 10)); // the bool[,] and its flat copy
+        Assert.InRange(streaming, output, output + 16L * n * d + (256 << 10));
+        Assert.InRange(local, band + output, band + output + 16L * n * d + (64 << 10));
+        Assert.True(streaming < weights / 10 && local < weights / 10);
+    }
 }

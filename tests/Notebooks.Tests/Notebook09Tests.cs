@@ -3,8 +3,8 @@ using System.Text.Json.Nodes;
 namespace Notebooks.Tests;
 
 /// <summary>
-/// notebooks/09-summary-and-challenges.ipynb: the cost measurements are fitted correctly (times are not asserted,
-/// only the sign of the quadratic term the notebook's argument rests on), the banded kernel equals masked attention,
+/// notebooks/09-summary-and-challenges.ipynb: the cost measurements are fitted correctly (times are not asserted), the
+/// measured memory of full, streaming and banded attention follows each kernel's law, the banded kernel equals masked attention,
 /// the weight-ambiguity demo keeps the output, and the encodings behave as the prose says — all checked by plain loops.
 /// </summary>
 public class Notebook09Tests
@@ -21,20 +21,32 @@ public class Notebook09Tests
     public async Task Runs_and_its_measurements_and_demos_hold()
     {
         var nb = await TutorialNotebook.RunAsync("09-summary-and-challenges.ipynb",
-            "ns", "fullMs", "fullFit.Coefficients", "memoryFit.Coefficients", "neededFull", "allocatedFull", "neededLocal", "maskedMs", "localMs",
+            "ns", "fullMs", "streamingMs", "maskedMs", "localMs", "fullFit.Coefficients", "streamingFit.Coefficients", "localFit.Coefficients",
+            "memoryFit.Coefficients", "neededFull", "allocatedFull", "neededLocal",
+            "fullBytes", "streamingBytes", "localBytes", "fullMemoryExponent", "streamingMemoryExponent", "localMemoryExponent",
             "bandedVsMasked", "banded.DenseWeights().ToArray()", "small.ToArray()",
             "original.Weights.ToArray()", "shuffled.Weights.ToArray()", "original.Output.ToArray()", "shuffled.Output.ToArray()",
             "originalWeights", "alternativeWeights", "values.ToArray()", "mostAttendedBefore", "mostAttendedAfter",
             "sinusoidalSimilarity", "rotaryScore", "token.ToArray()", "learnedSimilarity", "alibiBias",
             "learnedTableRefusal", "imagePatches", "kvCacheBytes");
 
-        // 9.1 the quadratic fit is the least-squares fit of the measured times (the times themselves are the machine's).
+        // 9.1 the fits are the least-squares fits of the measured times (the times themselves are the machine's).
         var ns = nb.Value<double[]>("ns");
-        var fullMs = nb.Value<double[]>("fullMs");
-        Assert.All(fullMs.Concat(nb.Value<double[]>("maskedMs")).Concat(nb.Value<double[]>("localMs")), t => Assert.True(t > 0 && double.IsFinite(t)));
-        var fit = nb.Value<double[]>("fullFit.Coefficients");
-        var byLoop = TestMath.QuadraticFit(ns, fullMs);
-        for (int c = 0; c < 3; c++) Assert.Equal(byLoop[c], fit[c], Math.Abs(byLoop[c]) * 1e-6 + 1e-9);
+        Assert.Equal([512.0, 1024, 2048, 4096], ns);
+        foreach (var name in new[] { "fullMs", "streamingMs", "maskedMs", "localMs" })
+            Assert.All(nb.Value<double[]>(name), t => Assert.True(t > 0 && double.IsFinite(t), $"{name}: {t}"));
+        foreach (var (times, coefficients) in new[] { ("fullMs", "fullFit.Coefficients"), ("streamingMs", "streamingFit.Coefficients") })
+        {
+            var fit = nb.Value<double[]>(coefficients);
+            var byLoop = TestMath.QuadraticFit(ns, nb.Value<double[]>(times));
+            for (int c = 0; c < 3; c++) Assert.Equal(byLoop[c], fit[c], Math.Abs(byLoop[c]) * 1e-6 + 1e-9);
+        }
+        var local = nb.Value<double[]>("localMs");
+        double mx = ns.Average(), my = local.Average();
+        double slope = ns.Select((x, i) => (x - mx) * (local[i] - my)).Sum() / ns.Sum(x => (x - mx) * (x - mx));
+        var localFit = nb.Value<double[]>("localFit.Coefficients");
+        Assert.Equal(slope, localFit[1], Math.Abs(slope) * 1e-9);
+        Assert.Equal(my - slope * mx, localFit[0], Math.Abs(my) * 1e-9 + 1e-12);
 
         // Memory: 8 bytes · (n² + 2·n·d_k + 2·n·d_v) with d = 32; exact quadratic, 8 bytes per weight.
         var memory = nb.Value<double[]>("memoryFit.Coefficients");
@@ -45,6 +57,25 @@ public class Notebook09Tests
         double allocatedRatio = (double)nb.Value<long>("allocatedFull") / neededFull;
         Assert.InRange(allocatedRatio, 1.8, 2.2); // "about twice the minimum": the weights are held twice
         Assert.Equal(8L * (2048 * 65 + 4 * 2048 * 32), nb.Value<long>("neededLocal"));
+
+        // Measured allocations of one call: full attention writes the n×n weights, streaming attention O(n·d)
+        // (packed keys, output, small blocks), the banded kernel its n×65 band; the printed exponents are the log-log slopes.
+        var fullBytes = nb.Value<long[]>("fullBytes");
+        var streamingBytes = nb.Value<long[]>("streamingBytes");
+        var localBytes = nb.Value<long[]>("localBytes");
+        for (int i = 0; i < ns.Length; i++)
+        {
+            long n = (long)ns[i], nd = 8 * n * 32;
+            Assert.InRange(fullBytes[i], 8 * n * n + nd, 8 * n * n + 4 * nd + (1 << 20));
+            Assert.InRange(streamingBytes[i], nd, 4 * nd + (1 << 20));
+            Assert.InRange(localBytes[i], 8 * n * 65 + nd, 8 * n * 65 + 4 * nd + (1 << 20));
+        }
+        Assert.True(streamingBytes[^1] * 20 < fullBytes[^1], "at n = 4096 streaming needs a small fraction of full attention's memory");
+        foreach (var (bytes, exponent) in new[] { (fullBytes, "fullMemoryExponent"), (streamingBytes, "streamingMemoryExponent"), (localBytes, "localMemoryExponent") })
+            Assert.Equal(TestMath.LogLogSlope(ns, bytes.Select(b => (double)b).ToArray()), nb.Value<double>(exponent), 9);
+        Assert.InRange(nb.Value<double>("fullMemoryExponent"), 1.9, 2.05);
+        Assert.InRange(nb.Value<double>("localMemoryExponent"), 0.9, 1.1);
+        Assert.InRange(nb.Value<double>("streamingMemoryExponent"), 0.5, 1.1);
 
         // The banded kernel equals masked full attention; its weights are the windowed softmax, by loops.
         Assert.True(nb.Value<double>("bandedVsMasked") < 1e-12);
@@ -102,8 +133,8 @@ public class Notebook09Tests
         Assert.Equal(64 * 64, nb.Value<int>("imagePatches"));
         Assert.Equal(4L << 30, nb.Value<long>("kvCacheBytes"));
 
-        // Five charts, all drawn offline; the three exercises show "not yet" as committed.
-        Assert.Equal(5, nb.ChartHtml.Count);
+        // Six charts, all drawn offline; the three exercises show "not yet" as committed.
+        Assert.Equal(6, nb.ChartHtml.Count);
         Assert.Equal(nb.ChartHtml.Count, nb.ChartsDrawnInBrowser());
         var verdicts = nb.Outputs.Select(o => o["data"]?["text/plain"]).OfType<JsonNode>()
             .Select(t => t is JsonArray a ? string.Concat(a.Select(l => l!.GetValue<string>())) : t.GetValue<string>()).ToList();

@@ -3,8 +3,16 @@ namespace Notebooks.Tests;
 /// <summary>Independent arithmetic the notebook tests compare the notebooks' numbers with.</summary>
 internal static class TestMath
 {
-    /// <summary>Least-squares <c>c₀ + c₁x + c₂x²</c> by the normal equations and Cramer's rule (constant term first).</summary>
+    /// <summary>Least-squares <c>c₀ + c₁x + c₂x²</c> by the normal equations and Cramer's rule (constant term first),
+    /// on x scaled to at most 1 so that lengths in the thousands keep the equations well conditioned.</summary>
     public static double[] QuadraticFit(double[] x, double[] y)
+    {
+        double scale = x.Max(Math.Abs);
+        var u = x.Select(v => v / scale).ToArray();
+        return QuadraticFitUnscaled(u, y).Select((c, k) => c / Math.Pow(scale, k)).ToArray();
+    }
+
+    private static double[] QuadraticFitUnscaled(double[] x, double[] y)
     {
         double S(int p) => x.Sum(v => Math.Pow(v, p));
         double T(int p) => x.Select((v, i) => Math.Pow(v, p) * y[i]).Sum();
