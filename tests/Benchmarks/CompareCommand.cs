@@ -261,7 +261,7 @@ internal sealed class CompareCommand
             double? ours = Ms("sgemm", "float32", _sgemmSize, threads), mathnet = Ms("sgemm mathnet", "float32", _sgemmSize, threads);
             double? numpyRate = _numpy1.TryGetValue(threads, out var f) ? f.SgemmGflops : null;
             string numpyCell = numpyRate?.ToString("F1", CultureInfo.InvariantCulture) ?? "—";
-            if (numpyRate is not null && f!.SgemmSize != _sgemmSize) numpyCell += $" ({f.SgemmSize}³)";
+            if (numpyRate is not null && f!.SgemmSize != _sgemmSize) { numpyCell += $" ({f.SgemmSize}³, not comparable)"; numpyRate = null; }
             // For rates the ratio is ours ÷ numpy's, so that above 1 still means ours is faster.
             Console.WriteLine($"| sgemm {_sgemmSize}³ (GFLOP/s) | {threads} | {Rate(flops, ours)} | — | {Rate(flops, mathnet)} | {numpyCell} | " +
                               $"{(ours is null || numpyRate is null ? "—" : (flops / ours.Value / 1e6 / numpyRate.Value).ToString("F2", CultureInfo.InvariantCulture) + "×")} | — |");

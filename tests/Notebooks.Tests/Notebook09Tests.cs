@@ -63,12 +63,13 @@ public class Notebook09Tests
         var fullBytes = nb.Value<long[]>("fullBytes");
         var streamingBytes = nb.Value<long[]>("streamingBytes");
         var localBytes = nb.Value<long[]>("localBytes");
+        long slack = (1 << 20) + Environment.ProcessorCount * (128L << 10); // per-thread blocks of a few tens of KB
         for (int i = 0; i < ns.Length; i++)
         {
             long n = (long)ns[i], nd = 8 * n * 32;
-            Assert.InRange(fullBytes[i], 8 * n * n + nd, 8 * n * n + 4 * nd + (1 << 20));
-            Assert.InRange(streamingBytes[i], nd, 4 * nd + (1 << 20));
-            Assert.InRange(localBytes[i], 8 * n * 65 + nd, 8 * n * 65 + 4 * nd + (1 << 20));
+            Assert.InRange(fullBytes[i], 8 * n * n + nd, 8 * n * n + 4 * nd + slack);
+            Assert.InRange(streamingBytes[i], nd, 4 * nd + slack);
+            Assert.InRange(localBytes[i], 8 * n * 65 + nd, 8 * n * 65 + 4 * nd + slack);
         }
         Assert.True(streamingBytes[^1] * 20 < fullBytes[^1], "at n = 4096 streaming needs a small fraction of full attention's memory");
         foreach (var (bytes, exponent) in new[] { (fullBytes, "fullMemoryExponent"), (streamingBytes, "streamingMemoryExponent"), (localBytes, "localMemoryExponent") })
