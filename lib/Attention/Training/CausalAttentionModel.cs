@@ -9,7 +9,7 @@ namespace Attention.Training;
 /// <param name="Hidden">Width of the feed-forward block's hidden layer.</param>
 /// <param name="Seed">Seed of every initial weight.</param>
 public sealed record CausalModelSettings(int Vocabulary, PositionScheme Positions, int TrainedLength,
-    int DModel = 32, int Heads = 2, int Hidden = 64, int Seed = 1);
+    int DModel = 32, int Heads = 1, int Hidden = 64, int Seed = 1);
 
 /// <summary>
 /// A one-layer decoder-only model: every position attends to itself and the positions before it (a causal mask) and

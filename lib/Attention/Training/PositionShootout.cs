@@ -12,8 +12,8 @@ namespace Attention.Training;
 /// <param name="DModel">Token width.</param>
 /// <param name="Heads">Attention heads.</param>
 /// <param name="EvaluationSequences">Test sequences per length.</param>
-public sealed record ShootoutSettings(int TrainedLength = 16, int Offset = 3, int Vocabulary = 10, int Steps = 600, int BatchSize = 16,
-    double LearningRate = 0.01, int DModel = 32, int Heads = 2, int EvaluationSequences = 100);
+public sealed record ShootoutSettings(int TrainedLength = 16, int Offset = 3, int Vocabulary = 10, int Steps = 400, int BatchSize = 16,
+    double LearningRate = 0.01, int DModel = 32, int Heads = 1, int EvaluationSequences = 100);
 
 /// <summary>One model of the shoot-out: its encoding, its seed, and its accuracy at each test length.</summary>
 /// <param name="Positions">The encoding.</param>
