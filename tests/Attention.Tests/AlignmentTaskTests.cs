@@ -96,7 +96,12 @@ public class AlignmentTaskTests
                 Assert.Equal(asked[j], entries[e.Alignment[j]][0]);
             }
             Assert.Equal($"{asked[0]}→{answers[0]}", task.OutputLabels(e)[0]);
+            var parts = task.SourceParts(e.Source);
+            for (int i = 0; i < entries.Length; i++)
+                Assert.Equal(entries[i], parts[i].Select(p => task.SourcePartVocabulary[p]).ToArray());
         }
+        Assert.Equal(18, task.SourcePartVocabulary.Count); // 8 keys and 10 values
+        Assert.Equal(AlignmentTask.Copy.SourceVocabulary, AlignmentTask.Copy.SourcePartVocabulary);
     }
 
     [Fact]

@@ -98,6 +98,19 @@ public class TrainingGradientTests
         Assert.All(layer.Table.Gradient.Row(2).ToArray(), g => Assert.Equal(0.0, g)); // token 2 was never read
     }
 
+    [Fact]
+    public void Embedding_of_tokens_made_of_parts_sums_the_parts_and_gives_each_the_whole_gradient()
+    {
+        var rng = new Random(12);
+        var layer = new EmbeddingLayer("embedding", 5, 3, seed: 6);
+        int[][] parts = [[0, 3], [1, 4], [0, 4], [2]];
+        var r = Random(rng, parts.Length, 3);
+        CheckParameters([layer.Table], () => Dot(r, layer.Forward(parts)), () => layer.Backward(r), "embedding with parts");
+        var y = layer.Forward(parts);
+        for (int c = 0; c < 3; c++) Assert.Equal(layer.Table.Value[0, c] + layer.Table.Value[3, c], y[0, c], 15);
+        Assert.Throws<ArgumentException>(() => layer.Forward(new[] { Array.Empty<int>() }));
+    }
+
     [Theory]
     [InlineData(PositionScheme.Learned, 5, false)]
     [InlineData(PositionScheme.Learned, 8, true)]

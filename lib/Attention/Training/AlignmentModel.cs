@@ -25,7 +25,7 @@ public sealed record AlignmentPrediction(int[] Output, Matrix<double> Weights, I
 /// </summary>
 /// <remarks>
 /// <code>
-/// S = embed(source) + pos          [n, d]     the encoded input (keys and values)
+/// S = embed(source) + pos          [n, d]     the encoded input (keys and values); a lookup entry c:7 is embed(c) + embed(7)
 /// Q = embed(queries) + pos         [T, d]     one query per output position
 /// H = Q + Attention(Q, S)                     cross-attention with a residual connection
 /// Z = H + FeedForward(H)
@@ -55,7 +55,7 @@ public sealed class AlignmentModel
         Task = task;
         Settings = settings;
         int d = settings.DModel, s = unchecked(settings.Seed * 100);
-        _sourceEmbedding = new EmbeddingLayer("source.embedding", task.SourceVocabulary.Count, d, s);
+        _sourceEmbedding = new EmbeddingLayer("source.embedding", task.SourcePartVocabulary.Count, d, s);
         _queryEmbedding = new EmbeddingLayer("query.embedding", task.QueryVocabulary.Count, d, s + 1);
         _sourcePositions = new AddedPositions("source.positions", settings.Positions, task.MaxSourceLength, d, s + 2);
         _queryPositions = new AddedPositions("query.positions", settings.Positions, task.MaxTargetLength, d, s + 3);
@@ -87,7 +87,7 @@ public sealed class AlignmentModel
     {
         Check.NotNull(source, nameof(source));
         Check.NotNull(queries, nameof(queries));
-        var s = _sourcePositions.Forward(_sourceEmbedding.Forward(source));
+        var s = _sourcePositions.Forward(_sourceEmbedding.Forward(Task.SourceParts(source)));
         var q = _queryPositions.Forward(_queryEmbedding.Forward(queries));
         var h = RowOps.Add(q, _attention.Forward(q, s));
         var z = RowOps.Add(h, _feedForward.Forward(h));

@@ -55,8 +55,10 @@ public sealed class AlignmentTask
     private readonly Dictionary<string, int> _targetIds;
     private readonly Dictionary<string, int> _queryIds;
 
+    private readonly int[][] _sourceParts;
+
     private AlignmentTask(string name, string description, string[] source, string[] target, string[]? queries,
-        int maxSource, int maxTarget, Func<AlignmentTask, Random, TaskExample> generate)
+        int maxSource, int maxTarget, Func<AlignmentTask, Random, TaskExample> generate, char? partSeparator = null)
     {
         Name = name;
         Description = description;
@@ -70,6 +72,9 @@ public sealed class AlignmentTask
         _sourceIds = Index(SourceVocabulary);
         _targetIds = Index(TargetVocabulary);
         _queryIds = Index(QueryVocabulary);
+        SourcePartVocabulary = partSeparator is char sep ? source.SelectMany(t => t.Split(sep)).Distinct().ToArray() : source;
+        var partIds = Index(SourcePartVocabulary);
+        _sourceParts = source.Select(t => (partSeparator is char c ? t.Split(c) : [t]).Select(p => partIds[p]).ToArray()).ToArray();
     }
 
     /// <summary>Short name, also the file name of the saved samples (<c>data/tasks/&lt;name&gt;.txt</c>).</summary>
@@ -80,6 +85,21 @@ public sealed class AlignmentTask
 
     /// <summary>The source tokens.</summary>
     public IReadOnlyList<string> SourceVocabulary { get; }
+
+    /// <summary>The pieces source tokens are embedded from: the source tokens themselves, except for lookup, whose entry
+    /// <c>c:7</c> is embedded as the vector of <c>c</c> plus the vector of <c>7</c> (so the model learns 8 keys and 10 values,
+    /// not 80 separate entries).</summary>
+    public IReadOnlyList<string> SourcePartVocabulary { get; }
+
+    /// <summary>The parts (ids in <see cref="SourcePartVocabulary"/>) of each token of a source.</summary>
+    /// <param name="source">Source token ids.</param>
+    /// <returns>For each token, the ids of its parts.</returns>
+    public int[][] SourceParts(int[] source)
+    {
+        Check.NotNull(source, nameof(source));
+        return source.Select(id => id >= 0 && id < _sourceParts.Length ? _sourceParts[id]
+            : throw new ArgumentOutOfRangeException(nameof(source), id, $"Source id {id} is outside the vocabulary of {_sourceParts.Length} tokens.")).ToArray();
+    }
 
     /// <summary>The tokens the decoder reads.</summary>
     public IReadOnlyList<string> QueryVocabulary { get; }
@@ -150,7 +170,7 @@ public sealed class AlignmentTask
             var source = keys.Select((k, i) => k * Digits.Length + values[i]).ToArray();
             var align = Shuffle(rng, Enumerable.Range(0, LookupEntries).ToArray());
             return new TaskExample(source, align.Select(a => keys[a]).ToArray(), align.Select(a => values[a]).ToArray(), align);
-        });
+        }, partSeparator: ':');
 
     /// <summary>
     /// Date normalisation: <c>November 23, 2026</c> → <c>2026-11-23</c>, for dates from the years 1000 to 2999 (a range in which no year digit can be told from another, so each must be read from its own source token). The source has 7 tokens:
