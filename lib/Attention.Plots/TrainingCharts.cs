@@ -7,8 +7,8 @@ public static partial class Charts
 {
     /// <summary>
     /// A trained model's attention beside the alignment a perfect model would use, as two heatmaps on one colour scale:
-    /// output tokens down the y axis, source tokens along the x axes. Rows of the expected panel that are all zero are
-    /// outputs that need no particular source token.
+    /// output tokens down the y axis, source tokens along the x axes (both as categories, so digit tokens stay tokens). Rows of
+    /// the expected panel that are all zero are outputs that need no particular source token.
     /// </summary>
     /// <param name="learned">The model's attention weights <c>[outputs, sources]</c>.</param>
     /// <param name="expected">The expected alignment, same shape (1 where an output should look).</param>
@@ -25,7 +25,67 @@ public static partial class Charts
             throw new ArgumentException(
                 $"The learned weights are {learned.RowCount}×{learned.ColumnCount} but the expected alignment is {expected.RowCount}×{expected.ColumnCount}; both are [outputs, sources].",
                 nameof(expected));
-        return ScoreFunctionHeatmaps([("learned", learned), ("expected", expected)], outputTokens, sourceTokens, title);
+        ArgumentNullException.ThrowIfNull(outputTokens);
+        ArgumentNullException.ThrowIfNull(sourceTokens);
+        if (outputTokens.Count != learned.RowCount || sourceTokens.Count != learned.ColumnCount)
+            throw new ArgumentException(
+                $"The weights are {learned.RowCount}×{learned.ColumnCount} but {outputTokens.Count} output and {sourceTokens.Count} source tokens were given; pass one label per row and per column.",
+                nameof(outputTokens));
+        var xs = Unique(sourceTokens);
+        var ys = Unique(outputTokens);
+        bool showValues = learned.RowCount <= 10 && learned.ColumnCount <= 10;
+        var layout = Theme.Layout(title, null, null);
+        var traces = new Trace[2];
+        foreach (var (panel, name, weights) in new[] { (0, "learned attention", learned), (1, "expected alignment", expected) })
+        {
+            var t = HeatmapTrace(weights, xs, ys, "weight", showValues);
+            string suffix = panel == 0 ? "" : "2";
+            t.SetProperty("xaxis", "x" + suffix);
+            t.SetProperty("yaxis", "y" + suffix);
+            t.SetProperty("zmin", 0.0);
+            t.SetProperty("zmax", 1.0);
+            t.SetProperty("colorscale", Theme.Sequential);
+            t.SetProperty("showscale", panel == 1);
+            traces[panel] = t;
+            // Tokens such as "2", "0", "-" would make plotly guess a numeric axis; categories keep one cell per token.
+            var x = Theme.Axis($"{name}: source token");
+            x["type"] = "category";
+            var y = Theme.Axis(panel == 0 ? "output" : null);
+            y["type"] = "category";
+            y["autorange"] = "reversed";
+            layout.SetProperty("xaxis" + suffix, x);
+            layout.SetProperty("yaxis" + suffix, y);
+        }
+        layout.SetProperty("grid", new Dictionary<string, object?> { ["rows"] = 1, ["columns"] = 2, ["pattern"] = "independent", ["xgap"] = 0.12 });
+        layout.SetProperty("width", 820);
+        layout.SetProperty("height", Math.Max(360, 160 + 34 * learned.RowCount));
+        return Theme.Chart(layout, traces);
+    }
+
+    /// <summary>
+    /// Training-loss curves on a logarithmic y axis (powers of ten written as 10⁻³, not as SI prefixes), one line per run.
+    /// </summary>
+    /// <param name="steps">The x values (training steps), shared by every run.</param>
+    /// <param name="series">Named loss values, each as long as <paramref name="steps"/>.</param>
+    /// <param name="title">Chart title.</param>
+    /// <param name="yLabel">y axis label (what the loss is).</param>
+    /// <exception cref="ArgumentException">A series whose length differs from <paramref name="steps"/>.</exception>
+    public static GenericChart LossCurves(IReadOnlyList<double> steps, IReadOnlyList<(string Name, double[] Values)> series,
+        string title, string yLabel = "loss")
+    {
+        ArgumentNullException.ThrowIfNull(steps);
+        ArgumentNullException.ThrowIfNull(series);
+        var traces = series.Select(s =>
+        {
+            if (s.Values.Length != steps.Count)
+                throw new ArgumentException($"Series '{s.Name}' has {s.Values.Length} values but there are {steps.Count} steps; give one loss per step.", nameof(series));
+            return LineTrace(steps, s.Values, s.Name, "lines");
+        }).ToArray();
+        var layout = Theme.Layout(title, "training step", yLabel);
+        var y = (Dictionary<string, object?>)layout.GetPropertyValue("yaxis");
+        y["type"] = "log";
+        y["exponentformat"] = "power";
+        return Theme.Chart(layout, traces);
     }
 
     /// <summary>

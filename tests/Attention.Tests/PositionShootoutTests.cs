@@ -58,4 +58,21 @@ public class PositionShootoutTests
             Assert.Equal((L - k + (n - L) / (double)v) / (n - k), PositionShootout.Accuracy(model, n, Settings), 1);
         }
     }
+
+    [Fact]
+    public void Summaries_give_mean_lowest_and_highest_seed_per_length()
+    {
+        int[] lengths = [4, 8];
+        ShootoutRun Run(PositionScheme s, int seed, double a, double b) => new(s, seed, lengths, [a, b], [], 0, null!);
+        var summary = PositionShootout.Summarise([Run(PositionScheme.Rotary, 1, 1.0, 0.9), Run(PositionScheme.None, 1, 0.2, 0.1),
+            Run(PositionScheme.Rotary, 2, 0.8, 0.6), Run(PositionScheme.Rotary, 3, 0.9, 0.3)]);
+        Assert.Equal(new[] { PositionScheme.None, PositionScheme.Rotary }, summary.Select(x => x.Positions)); // the order of Schemes
+        var rotary = summary[1];
+        Assert.Equal(3, rotary.Seeds);
+        Assert.Equal(0.9, rotary.Mean[0], 12);
+        Assert.Equal(0.6, rotary.Mean[1], 12);
+        Assert.Equal(new[] { 0.8, 0.3 }, rotary.Low);
+        Assert.Equal(new[] { 1.0, 0.9 }, rotary.High);
+        Assert.Throws<ArgumentException>(() => PositionShootout.Summarise([Run(PositionScheme.None, 1, 0, 0), new ShootoutRun(PositionScheme.None, 2, [4], [0], [], 0, null!)]));
+    }
 }

@@ -22,7 +22,18 @@ public sealed record ShootoutSettings(int TrainedLength = 16, int Offset = 3, in
 /// <param name="Accuracy">Accuracy at each test length (share of scored positions predicted right).</param>
 /// <param name="Losses">The training loss of each step.</param>
 /// <param name="Seconds">Wall-clock seconds of training and testing.</param>
-public sealed record ShootoutRun(PositionScheme Positions, int Seed, int[] Lengths, double[] Accuracy, double[] Losses, double Seconds);
+/// <param name="Model">The trained model.</param>
+public sealed record ShootoutRun(PositionScheme Positions, int Seed, int[] Lengths, double[] Accuracy, double[] Losses, double Seconds,
+    CausalAttentionModel Model);
+
+/// <summary>One encoding's accuracy over several seeds: the mean and the lowest and highest seed at each test length.</summary>
+/// <param name="Positions">The encoding.</param>
+/// <param name="Lengths">The test lengths.</param>
+/// <param name="Mean">Mean accuracy over the seeds at each length.</param>
+/// <param name="Low">The lowest seed's accuracy at each length.</param>
+/// <param name="High">The highest seed's accuracy at each length.</param>
+/// <param name="Seeds">How many seeds.</param>
+public sealed record ShootoutSummary(PositionScheme Positions, int[] Lengths, double[] Mean, double[] Low, double[] High, int Seeds);
 
 /// <summary>
 /// The positional-encoding shoot-out: the task "output the token k positions back" needs position and nothing else (the
@@ -67,7 +78,27 @@ public static class PositionShootout
         var model = Train(positions, seed, settings, out var losses);
         int[] lengths = Enumerable.Range(1, 4).Select(m => m * settings.TrainedLength).ToArray();
         var accuracy = lengths.Select(n => Accuracy(model, n, settings)).ToArray();
-        return new ShootoutRun(positions, seed, lengths, accuracy, losses, clock.Elapsed.TotalSeconds);
+        return new ShootoutRun(positions, seed, lengths, accuracy, losses, clock.Elapsed.TotalSeconds, model);
+    }
+
+    /// <summary>Groups runs by encoding (in the order of <see cref="Schemes"/>) and gives the mean, lowest and highest accuracy
+    /// over the seeds at each length.</summary>
+    /// <param name="runs">Runs with the same test lengths.</param>
+    /// <returns>One summary per encoding present.</returns>
+    public static IReadOnlyList<ShootoutSummary> Summarise(IEnumerable<ShootoutRun> runs)
+    {
+        Check.NotNull(runs, nameof(runs));
+        var all = runs.ToList();
+        if (all.Count == 0) throw new ArgumentException("There are no runs to summarise.", nameof(runs));
+        var lengths = all[0].Lengths;
+        if (all.Any(r => !r.Lengths.SequenceEqual(lengths)))
+            throw new ArgumentException("The runs were tested at different lengths; summarise runs of one experiment.", nameof(runs));
+        return Schemes.Select(s => all.Where(r => r.Positions == s).ToList()).Where(g => g.Count > 0).Select(g => new ShootoutSummary(
+            g[0].Positions, lengths,
+            Enumerable.Range(0, lengths.Length).Select(i => g.Average(r => r.Accuracy[i])).ToArray(),
+            Enumerable.Range(0, lengths.Length).Select(i => g.Min(r => r.Accuracy[i])).ToArray(),
+            Enumerable.Range(0, lengths.Length).Select(i => g.Max(r => r.Accuracy[i])).ToArray(),
+            g.Count)).ToArray();
     }
 
     /// <summary>Trains a model on sequences of length L.</summary>
