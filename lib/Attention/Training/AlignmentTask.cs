@@ -57,9 +57,12 @@ public sealed class AlignmentTask
 
     private readonly int[][] _sourceParts;
 
-    private AlignmentTask(string name, string description, string[] source, string[] target, string[]? queries,
+    private readonly string _propertyName;
+
+    private AlignmentTask(string propertyName, string name, string description, string[] source, string[] target, string[]? queries,
         int maxSource, int maxTarget, Func<AlignmentTask, Random, TaskExample> generate, char? partSeparator = null)
     {
+        _propertyName = propertyName;
         Name = name;
         Description = description;
         SourceVocabulary = source;
@@ -134,7 +137,7 @@ public sealed class AlignmentTask
     public const int LookupEntries = 6;
 
     /// <summary>Copy: output the 8 source letters (a–j, repeats allowed) in the same order. Output j needs source j.</summary>
-    public static AlignmentTask Copy { get; } = new("copy", "repeat the 8 letters in the same order",
+    public static AlignmentTask Copy { get; } = new(nameof(Copy), "copy", "repeat the 8 letters in the same order",
         Letters10, Letters10, null, SequenceLength, SequenceLength, (t, rng) =>
         {
             var s = Enumerable.Range(0, SequenceLength).Select(_ => rng.Next(Letters10.Length)).ToArray();
@@ -142,7 +145,7 @@ public sealed class AlignmentTask
         });
 
     /// <summary>Reverse: output the 8 source letters (a–j) last first. Output j needs source 7 − j.</summary>
-    public static AlignmentTask Reverse { get; } = new("reverse", "write the 8 letters in reverse order",
+    public static AlignmentTask Reverse { get; } = new(nameof(Reverse), "reverse", "write the 8 letters in reverse order",
         Letters10, Letters10, null, SequenceLength, SequenceLength, (t, rng) =>
         {
             var s = Enumerable.Range(0, SequenceLength).Select(_ => rng.Next(Letters10.Length)).ToArray();
@@ -152,7 +155,7 @@ public sealed class AlignmentTask
 
     /// <summary>Sort: 8 different letters from a–p, output in alphabetical order. Output j needs the source position of the
     /// j-th smallest letter.</summary>
-    public static AlignmentTask Sort { get; } = new("sort", "write the 8 different letters in alphabetical order",
+    public static AlignmentTask Sort { get; } = new(nameof(Sort), "sort", "write the 8 different letters in alphabetical order",
         Letters16, Letters16, null, SequenceLength, SequenceLength, (t, rng) =>
         {
             var s = Shuffle(rng, Enumerable.Range(0, Letters16.Length).ToArray())[..SequenceLength];
@@ -162,7 +165,7 @@ public sealed class AlignmentTask
 
     /// <summary>Key–value lookup: the source is 6 entries such as <c>c:7</c> (different keys from a–h, values 0–9); the
     /// decoder is asked each of the 6 keys in a shuffled order and must answer its value. Output j needs the entry whose key is asked.</summary>
-    public static AlignmentTask KeyValueLookup { get; } = new("lookup", "answer the value stored under each key asked",
+    public static AlignmentTask KeyValueLookup { get; } = new(nameof(KeyValueLookup), "lookup", "answer the value stored under each key asked",
         KeyNames.SelectMany(k => Digits.Select(v => $"{k}:{v}")).ToArray(), Digits, KeyNames, LookupEntries, LookupEntries, (t, rng) =>
         {
             var keys = Shuffle(rng, Enumerable.Range(0, KeyNames.Length).ToArray())[..LookupEntries];
@@ -178,7 +181,7 @@ public sealed class AlignmentTask
     /// the 10 characters of the ISO date. The year's digits need the year's digits in order, the month's two digits need the
     /// month name, the day's two digits need the day number, and the dashes need no source token (alignment −1).
     /// </summary>
-    public static AlignmentTask DateNormalisation { get; } = new("date", "rewrite an English date as YYYY-MM-DD",
+    public static AlignmentTask DateNormalisation { get; } = new(nameof(DateNormalisation), "date", "rewrite an English date as YYYY-MM-DD",
         [.. MonthNames, .. Enumerable.Range(0, 32).Select(i => i.ToString(CultureInfo.InvariantCulture)), ","],
         [.. Digits, "-"], null, 7, 10, (t, rng) =>
         {
@@ -219,12 +222,12 @@ public sealed class AlignmentTask
     /// <summary>The source of <paramref name="example"/> as text tokens.</summary>
     /// <param name="example">An example of this task.</param>
     /// <returns>One string per source token.</returns>
-    public string[] SourceTokens(TaskExample example) => Names(SourceVocabulary, Check2(example).Source);
+    public string[] SourceTokens(TaskExample example) => Names(SourceVocabulary, NotNull(example).Source);
 
     /// <summary>The queries of <paramref name="example"/> as text tokens.</summary>
     /// <param name="example">An example of this task.</param>
     /// <returns>One string per output position.</returns>
-    public string[] QueryTokens(TaskExample example) => Names(QueryVocabulary, Check2(example).Queries);
+    public string[] QueryTokens(TaskExample example) => Names(QueryVocabulary, NotNull(example).Queries);
 
     /// <summary>Output ids (of an example or of a prediction) as text tokens.</summary>
     /// <param name="target">Target ids.</param>
@@ -236,7 +239,7 @@ public sealed class AlignmentTask
     /// <returns>One label per output position.</returns>
     public string[] OutputLabels(TaskExample example)
     {
-        var targets = TargetTokens(Check2(example).Target);
+        var targets = TargetTokens(NotNull(example).Target);
         return QueriesArePreviousOutputs ? targets : QueryTokens(example).Zip(targets, (q, t) => $"{q}→{t}").ToArray();
     }
 
@@ -263,7 +266,7 @@ public sealed class AlignmentTask
     public string FormatSamples(int seed = SampleSeed, int count = SampleCount)
     {
         var sb = new StringBuilder();
-        sb.Append(CultureInfo.InvariantCulture, $"# {Name}: {Description}. Made by AlignmentTask.{PropertyName}.FormatSamples(seed: {seed}, count: {count}).\n");
+        sb.Append(CultureInfo.InvariantCulture, $"# {Name}: {Description}. Made by AlignmentTask.{_propertyName}.FormatSamples(seed: {seed}, count: {count}).\n");
         sb.Append("# source<TAB>queries<TAB>target<TAB>alignment (source position each output needs; - for none)\n");
         foreach (var e in Samples(seed, count))
         {
@@ -299,21 +302,12 @@ public sealed class AlignmentTask
         return examples;
     }
 
-    private string PropertyName => Name switch
-    {
-        "copy" => nameof(Copy),
-        "reverse" => nameof(Reverse),
-        "sort" => nameof(Sort),
-        "lookup" => nameof(KeyValueLookup),
-        _ => nameof(DateNormalisation),
-    };
-
     // ───────────────────────── helpers ─────────────────────────
 
     private TaskExample Autoregressive(int[] source, int[] target, int[] alignment) =>
         new(source, QueriesAfter(target[..^1]), target, alignment);
 
-    private TaskExample Check2(TaskExample example)
+    private static TaskExample NotNull(TaskExample example)
     {
         Check.NotNull(example, nameof(example));
         return example;
