@@ -1,0 +1,85 @@
+using System.Numerics.Tensors;
+
+namespace Attention.Training;
+
+/// <summary>
+/// The few matrix products a backward pass needs, on row-major <see cref="RowMatrix"/> values. Each is the obvious
+/// loop over rows with a vectorised row update; the order of every sum is fixed, so results do not depend on threads.
+/// </summary>
+internal static class RowOps
+{
+    /// <summary><c>a · b</c>: <c>[n, k] · [k, m] → [n, m]</c>.</summary>
+    public static RowMatrix MatMul(RowMatrix a, RowMatrix b)
+    {
+        var y = new RowMatrix(a.Rows, b.Cols);
+        MatMulAdd(a, b, y);
+        return y;
+    }
+
+    /// <summary><c>y += a · b</c>.</summary>
+    public static void MatMulAdd(RowMatrix a, RowMatrix b, RowMatrix y)
+    {
+        for (int i = 0; i < a.Rows; i++)
+        {
+            var yi = y.Row(i);
+            var ai = a.Row(i);
+            for (int k = 0; k < a.Cols; k++)
+            {
+                double aik = ai[k];
+                if (aik != 0) TensorPrimitives.MultiplyAdd(b.Row(k), aik, yi, yi);
+            }
+        }
+    }
+
+    /// <summary><c>a · bᵀ</c>: <c>[n, k] · [m, k]ᵀ → [n, m]</c>.</summary>
+    public static RowMatrix MatMulTransposeB(RowMatrix a, RowMatrix b)
+    {
+        var y = new RowMatrix(a.Rows, b.Rows);
+        for (int i = 0; i < a.Rows; i++)
+        {
+            var ai = a.Row(i);
+            for (int j = 0; j < b.Rows; j++) y[i, j] = TensorPrimitives.Dot(ai, b.Row(j));
+        }
+        return y;
+    }
+
+    /// <summary><c>y += aᵀ · b</c>: <c>[n, k]ᵀ · [n, m] → [k, m]</c> (the weight gradient <c>Xᵀ·dY</c>).</summary>
+    public static void MatMulTransposeAAdd(RowMatrix a, RowMatrix b, RowMatrix y)
+    {
+        for (int i = 0; i < a.Rows; i++)
+        {
+            var ai = a.Row(i);
+            var bi = b.Row(i);
+            for (int k = 0; k < a.Cols; k++)
+            {
+                double aik = ai[k];
+                if (aik != 0) TensorPrimitives.MultiplyAdd(bi, aik, y.Row(k), y.Row(k));
+            }
+        }
+    }
+
+    /// <summary><c>a + b</c> as a new matrix.</summary>
+    public static RowMatrix Add(RowMatrix a, RowMatrix b)
+    {
+        var y = new RowMatrix(a.Rows, a.Cols);
+        TensorPrimitives.Add(a.Data, b.Data, y.Data);
+        return y;
+    }
+
+    /// <summary><c>y += x</c>.</summary>
+    public static void AddInPlace(RowMatrix y, RowMatrix x) => TensorPrimitives.Add(y.Data, x.Data, y.Data);
+
+    /// <summary>Copies columns <c>start … start + width − 1</c> of <paramref name="src"/> into a new <c>[rows, width]</c> matrix.</summary>
+    public static RowMatrix Columns(RowMatrix src, int start, int width)
+    {
+        var y = new RowMatrix(src.Rows, width);
+        for (int r = 0; r < src.Rows; r++) src.Data.AsSpan(r * src.Cols + start, width).CopyTo(y.Row(r));
+        return y;
+    }
+
+    /// <summary>Writes <paramref name="block"/> into columns <c>start …</c> of <paramref name="dst"/>.</summary>
+    public static void SetColumns(RowMatrix dst, RowMatrix block, int start)
+    {
+        for (int r = 0; r < dst.Rows; r++) block.Row(r).CopyTo(dst.Data.AsSpan(r * dst.Cols + start, block.Cols));
+    }
+}
