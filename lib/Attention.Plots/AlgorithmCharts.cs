@@ -34,36 +34,7 @@ public static partial class Charts
                     nameof(panels));
         }
 
-        var xs = Unique(keyTokens);
-        var ys = Unique(queryTokens);
-        double zmax = Math.Max(1e-12, panels.Max(p => p.Weights.Enumerate().Where(double.IsFinite).DefaultIfEmpty(0).Max()));
-        bool showValues = queryTokens.Count <= 8 && keyTokens.Count <= 8;
-        var layout = Theme.Layout(title, null, null);
-        layout.RemoveProperty("xaxis");
-        layout.RemoveProperty("yaxis");
-        var traces = new Trace[panels.Count];
-        for (int p = 0; p < panels.Count; p++)
-        {
-            var t = HeatmapTrace(panels[p].Weights, xs, ys, "weight", showValues);
-            string suffix = p == 0 ? "" : (p + 1).ToString(System.Globalization.CultureInfo.InvariantCulture);
-            t.SetProperty("xaxis", "x" + suffix);
-            t.SetProperty("yaxis", "y" + suffix);
-            t.SetProperty("zmin", 0.0);
-            t.SetProperty("zmax", zmax);
-            t.SetProperty("colorscale", Theme.Sequential);
-            t.SetProperty("showscale", p == panels.Count - 1);
-            traces[p] = t;
-            var y = Theme.Axis(p == 0 ? "query (attending)" : null);
-            y["autorange"] = "reversed";
-            layout.SetProperty("xaxis" + suffix, Theme.Axis($"{panels[p].Name}: key"));
-            layout.SetProperty("yaxis" + suffix, y);
-        }
-        layout.SetProperty("grid", new Dictionary<string, object?>
-        {
-            ["rows"] = 1, ["columns"] = panels.Count, ["pattern"] = "independent", ["xgap"] = 0.12,
-        });
-        layout.SetProperty("width", Math.Min(1500, 140 + 300 * panels.Count));
-        layout.SetProperty("height", 380);
-        return Theme.Chart(layout, traces);
+        return PanelHeatmaps(panels, queryTokens, keyTokens, title, "query (attending)",
+            showValues: queryTokens.Count <= 8 && keyTokens.Count <= 8, panelWidth: 300, height: 380, xgap: 0.12);
     }
 }

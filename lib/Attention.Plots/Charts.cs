@@ -48,6 +48,7 @@ public static partial class Charts
         trace.SetProperty("zmax", Math.Max(1e-12, weights.Enumerate().DefaultIfEmpty(0).Max()));
         trace.SetProperty("colorscale", Theme.Sequential);
         var layout = Theme.Layout(title, "key (attended to)", "query (attending)");
+        CategoryAxes(layout);
         ((Dictionary<string, object?>)layout.GetPropertyValue("yaxis"))["autorange"] = "reversed";
         SquareCells(layout, weights.RowCount, weights.ColumnCount, title);
         return Theme.Chart(layout, trace);
@@ -77,38 +78,49 @@ public static partial class Charts
                     $"{queryTokens.Count} queries × {keyTokens.Count} keys; every head needs one row per query token and one column per key token.",
                     nameof(heads));
         }
-        var xs = Unique(keyTokens);
-        var ys = Unique(queryTokens);
-        double zmax = Math.Max(1e-12, heads.Max(m => m.Enumerate().DefaultIfEmpty(0).Max()));
-        var traces = new List<Trace>();
+        var panels = heads.Select((w, h) => ($"head {h + 1}", w)).ToArray();
+        return PanelHeatmaps(panels, queryTokens, keyTokens, title, "query",
+            showValues: queryTokens.Count <= 12 && keyTokens.Count <= 12, panelWidth: 260, height: 360);
+    }
+
+    /// <summary>
+    /// Heatmaps side by side on one colour scale (0 … the largest finite weight unless <paramref name="zmax"/> is given),
+    /// each panel on its own pair of category axes, the x axis titled "<c>name: key</c>", rows reversed so the first
+    /// query is at the top. Callers check the shapes (their messages name heads, panels or sources).
+    /// </summary>
+    private static GenericChart PanelHeatmaps(IReadOnlyList<(string Name, Matrix<double> Weights)> panels,
+        IReadOnlyList<string> rowLabels, IReadOnlyList<string> columnLabels, string title, string rowTitle,
+        bool showValues, int panelWidth, int height, string columnTitle = "key", double? zmax = null, double? xgap = null)
+    {
+        var xs = Unique(columnLabels);
+        var ys = Unique(rowLabels);
+        double top = zmax ?? Math.Max(1e-12, panels.Max(p => p.Weights.Enumerate().Where(double.IsFinite).DefaultIfEmpty(0).Max()));
         var layout = Theme.Layout(title, null, null);
         layout.RemoveProperty("xaxis");
         layout.RemoveProperty("yaxis");
-        bool small = queryTokens.Count <= 12 && keyTokens.Count <= 12;
-        for (int h = 0; h < heads.Count; h++)
+        var traces = new Trace[panels.Count];
+        for (int p = 0; p < panels.Count; p++)
         {
-            var t = HeatmapTrace(heads[h], xs, ys, "weight", small);
-            string suffix = h == 0 ? "" : (h + 1).ToString(System.Globalization.CultureInfo.InvariantCulture);
+            var t = HeatmapTrace(panels[p].Weights, xs, ys, "weight", showValues);
+            string suffix = p == 0 ? "" : (p + 1).ToString(System.Globalization.CultureInfo.InvariantCulture);
             t.SetProperty("xaxis", "x" + suffix);
             t.SetProperty("yaxis", "y" + suffix);
             t.SetProperty("zmin", 0.0);
-            t.SetProperty("zmax", zmax);
+            t.SetProperty("zmax", top);
             t.SetProperty("colorscale", Theme.Sequential);
-            t.SetProperty("showscale", h == heads.Count - 1);
-            traces.Add(t);
-            var x = Theme.Axis($"head {h + 1}: key");
-            var y = Theme.Axis(h == 0 ? "query" : null);
+            t.SetProperty("showscale", p == panels.Count - 1);
+            traces[p] = t;
+            var y = Theme.CategoryAxis(p == 0 ? rowTitle : null);
             y["autorange"] = "reversed";
-            layout.SetProperty("xaxis" + suffix, x);
+            layout.SetProperty("xaxis" + suffix, Theme.CategoryAxis($"{panels[p].Name}: {columnTitle}"));
             layout.SetProperty("yaxis" + suffix, y);
         }
-        layout.SetProperty("grid", new Dictionary<string, object?>
-        {
-            ["rows"] = 1, ["columns"] = heads.Count, ["pattern"] = "independent",
-        });
-        layout.SetProperty("width", Math.Min(1400, 120 + 260 * heads.Count));
-        layout.SetProperty("height", 360);
-        return Theme.Chart(layout, traces.ToArray());
+        var grid = new Dictionary<string, object?> { ["rows"] = 1, ["columns"] = panels.Count, ["pattern"] = "independent" };
+        if (xgap is double gap) grid["xgap"] = gap;
+        layout.SetProperty("grid", grid);
+        layout.SetProperty("width", Math.Min(1500, 140 + panelWidth * panels.Count));
+        layout.SetProperty("height", height);
+        return Theme.Chart(layout, traces);
     }
 
     /// <summary>
@@ -235,7 +247,9 @@ public static partial class Charts
         trace.SetProperty("x", Unique(labels));
         trace.SetProperty("y", values.ToArray());
         trace.SetProperty("marker", new Dictionary<string, object?> { ["color"] = Theme.Palette[0] });
-        return Theme.Chart(Theme.Layout(title, xLabel, yLabel), trace);
+        var layout = Theme.Layout(title, xLabel, yLabel);
+        ((Dictionary<string, object?>)layout.GetPropertyValue("xaxis"))["type"] = "category";
+        return Theme.Chart(layout, trace);
     }
 
     /// <summary>A heatmap of any matrix with numeric or text labels (row i at the top).</summary>
@@ -262,6 +276,7 @@ public static partial class Charts
             trace.SetProperty("colorscale", Theme.Sequential);
         }
         var layout = Theme.Layout(title, xLabel, yLabel);
+        CategoryAxes(layout);
         ((Dictionary<string, object?>)layout.GetPropertyValue("yaxis"))["autorange"] = "reversed";
         return Theme.Chart(layout, trace);
     }
@@ -300,6 +315,16 @@ public static partial class Charts
         trace.SetProperty("name", name);
         trace.SetProperty("mode", mode);
         return trace;
+    }
+
+    /// <summary>
+    /// Labels are labels: without this, plotly reads all-digit labels ("2", "0", "2", "6") as numbers and
+    /// draws a number line instead of one cell per token.
+    /// </summary>
+    private static void CategoryAxes(Layout layout)
+    {
+        ((Dictionary<string, object?>)layout.GetPropertyValue("xaxis"))["type"] = "category";
+        ((Dictionary<string, object?>)layout.GetPropertyValue("yaxis"))["type"] = "category";
     }
 
     private static void SquareCells(Layout layout, int rows, int cols, string title)

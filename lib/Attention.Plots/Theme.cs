@@ -53,6 +53,14 @@ public static class Theme
         return axis;
     }
 
+    /// <summary>An <see cref="Axis"/> whose values are category labels (tokens), never read as numbers.</summary>
+    public static Dictionary<string, object?> CategoryAxis(string? label)
+    {
+        var axis = Axis(label);
+        axis["type"] = "category";
+        return axis;
+    }
+
     /// <summary>Puts traces and a layout together into a chart (without Plotly.NET's heavy default template).</summary>
     public static GenericChart Chart(Layout layout, params Trace[] traces)
     {

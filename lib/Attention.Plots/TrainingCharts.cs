@@ -31,35 +31,9 @@ public static partial class Charts
             throw new ArgumentException(
                 $"The weights are {learned.RowCount}×{learned.ColumnCount} but {outputTokens.Count} output and {sourceTokens.Count} source tokens were given; pass one label per row and per column.",
                 nameof(outputTokens));
-        var xs = Unique(sourceTokens);
-        var ys = Unique(outputTokens);
-        bool showValues = learned.RowCount <= 10 && learned.ColumnCount <= 10;
-        var layout = Theme.Layout(title, null, null);
-        var traces = new Trace[2];
-        foreach (var (panel, name, weights) in new[] { (0, "learned attention", learned), (1, "expected alignment", expected) })
-        {
-            var t = HeatmapTrace(weights, xs, ys, "weight", showValues);
-            string suffix = panel == 0 ? "" : "2";
-            t.SetProperty("xaxis", "x" + suffix);
-            t.SetProperty("yaxis", "y" + suffix);
-            t.SetProperty("zmin", 0.0);
-            t.SetProperty("zmax", 1.0);
-            t.SetProperty("colorscale", Theme.Sequential);
-            t.SetProperty("showscale", panel == 1);
-            traces[panel] = t;
-            // Tokens such as "2", "0", "-" would make plotly guess a numeric axis; categories keep one cell per token.
-            var x = Theme.Axis($"{name}: source token");
-            x["type"] = "category";
-            var y = Theme.Axis(panel == 0 ? "output" : null);
-            y["type"] = "category";
-            y["autorange"] = "reversed";
-            layout.SetProperty("xaxis" + suffix, x);
-            layout.SetProperty("yaxis" + suffix, y);
-        }
-        layout.SetProperty("grid", new Dictionary<string, object?> { ["rows"] = 1, ["columns"] = 2, ["pattern"] = "independent", ["xgap"] = 0.12 });
-        layout.SetProperty("width", 820);
-        layout.SetProperty("height", Math.Max(360, 160 + 34 * learned.RowCount));
-        return Theme.Chart(layout, traces);
+        return PanelHeatmaps([("learned attention", learned), ("expected alignment", expected)], outputTokens, sourceTokens,
+            title, "output", showValues: learned.RowCount <= 10 && learned.ColumnCount <= 10, panelWidth: 340,
+            height: Math.Max(360, 160 + 34 * learned.RowCount), columnTitle: "source token", zmax: 1.0, xgap: 0.12);
     }
 
     /// <summary>

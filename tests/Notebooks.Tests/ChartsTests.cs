@@ -27,6 +27,20 @@ public class ChartsTests
     }
 
     [Fact]
+    public void Charts_with_token_labels_use_category_axes_so_digit_tokens_are_not_drawn_as_numbers()
+    {
+        // "2 0 2 6" as numbers would put two cells at x = 2 and leave gaps: every label-carrying axis must be a category axis.
+        string[] digits = ["2", "0", "2"];
+        int Categories(GenericChart chart) => CountOf(GenericChart.toJson(chart), "\"type\":\"category\"");
+        Assert.Equal(2, Categories(Charts.AttentionHeatmap(W, digits)));
+        Assert.Equal(6, Categories(Charts.HeadHeatmaps([W, W, W], digits)));
+        Assert.Equal(4, Categories(Charts.ScoreFunctionHeatmaps([("dot", W), ("scaled", W)], digits)));
+        Assert.Equal(2, Categories(Charts.Heatmap(W, digits, ["1", "1", "9"], "Digits", "column", "row")));
+        Assert.Equal(1, Categories(Charts.Bars(digits, [0.2, 0.3, 0.5], "Digits", "token", "weight")));
+        Assert.Equal(0, Categories(Charts.EncodingWaves(W, [0, 1]))); // positions are numbers and stay numeric
+    }
+
+    [Fact]
     public void Repeated_tokens_keep_their_own_rows_and_columns()
     {
         var json = GenericChart.toJson(Charts.AttentionHeatmap(W, ["the", "cat", "the"]));
