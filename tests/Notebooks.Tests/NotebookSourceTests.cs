@@ -28,6 +28,19 @@ public class NotebookSourceTests
 
     [Theory]
     [MemberData(nameof(Notebooks))]
+    public void Every_notebook_is_on_the_start_here_map_and_in_the_readme_table(string name)
+    {
+        if (name == "00-start-here.ipynb") return; // the map itself
+        string stem = Path.GetFileNameWithoutExtension(name);
+        var map = TestNotebooks.Read(Path.Combine(Root, "notebooks", "00-start-here.ipynb"))["cells"]!.AsArray()
+            .Select(c => string.Concat(c!["source"]!.AsArray().Select(l => l!.GetValue<string>())));
+        Assert.True(map.Any(s => s.Contains($"| `{stem}` |", StringComparison.Ordinal)),
+            $"00-start-here.ipynb's map has no row for {stem}; add one to its notebook table.");
+        Assert.Contains($"| `{stem}` |", File.ReadAllText(Path.Combine(Root, "README.md")));
+    }
+
+    [Theory]
+    [MemberData(nameof(Notebooks))]
     public void Source_notebook_has_dotnet_interactive_metadata_no_outputs_and_central_versions(string name)
     {
         var nb = TestNotebooks.Read(Path.Combine(Root, "notebooks", name));
