@@ -100,10 +100,10 @@ public class KernelInstallTests
             Directory.CreateDirectory(env[name]);
         }
         KernelInstaller.Install(Path.Combine(env["JUPYTER_DATA_DIR"], "kernels"), KernelInstaller.DefaultName, force: false, Engine);
-        var nb = TestNotebooks.Write(root, "tiny.ipynb",
-            TestNotebooks.Markdown("# Tiny"),
-            TestNotebooks.Code("var greeting = \"hello from C#\";\nConsole.WriteLine(greeting);\ndisplay(greeting.Length);", "csharp"),
-            TestNotebooks.Code("Enumerable.Range(1, 4).Sum() * 2", "csharp"));
+        var nb = TestSupport.NotebookFiles.Write(root, "tiny.ipynb",
+            TestSupport.NotebookFiles.Markdown("# Tiny"),
+            TestSupport.NotebookFiles.Code("var greeting = \"hello from C#\";\nConsole.WriteLine(greeting);\ndisplay(greeting.Length);", "csharp"),
+            TestSupport.NotebookFiles.Code("Enumerable.Range(1, 4).Sum() * 2", "csharp"));
         var outDir = Path.Combine(root, "out");
 
         var psi = new ProcessStartInfo("/usr/bin/jupyter") { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = root };

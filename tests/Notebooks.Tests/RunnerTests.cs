@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Text.Json.Nodes;
 using static Notebooks.Tests.TestNotebooks;
+using static TestSupport.NotebookFiles;
 
 namespace Notebooks.Tests;
 

@@ -19,50 +19,6 @@ internal static class TestNotebooks
     /// <summary>Shared NuGet cache for the tests (kept between runs so restores are fast after the first).</summary>
     public static string NuGetCache => Path.Combine(Path.GetTempPath(), "notebooks-tests-nuget");
 
-    public static JsonObject Code(string source, string? kernel = null)
-    {
-        var meta = new JsonObject();
-        if (kernel is not null)
-        {
-            meta["dotnet_interactive"] = new JsonObject { ["language"] = kernel };
-            meta["polyglot_notebook"] = new JsonObject { ["kernelName"] = kernel };
-        }
-        return new JsonObject
-        {
-            ["cell_type"] = "code",
-            ["execution_count"] = null,
-            ["metadata"] = meta,
-            ["outputs"] = new JsonArray(),
-            ["source"] = NotebookCell.ToLines(source),
-        };
-    }
-
-    public static JsonObject Markdown(string source) => new()
-    {
-        ["cell_type"] = "markdown",
-        ["metadata"] = new JsonObject(),
-        ["source"] = NotebookCell.ToLines(source),
-    };
-
-    /// <summary>Writes a notebook with the .NET Interactive metadata and returns its path.</summary>
-    public static string Write(string dir, string name, params JsonObject[] cells)
-    {
-        var nb = new JsonObject
-        {
-            ["cells"] = new JsonArray([.. cells]),
-            ["metadata"] = new JsonObject
-            {
-                ["kernelspec"] = new JsonObject { ["display_name"] = ".NET (C#)", ["language"] = "C#", ["name"] = ".net-csharp" },
-                ["polyglot_notebook"] = new JsonObject { ["kernelInfo"] = new JsonObject { ["defaultKernelName"] = "csharp" } },
-            },
-            ["nbformat"] = 4,
-            ["nbformat_minor"] = 4,
-        };
-        var path = Path.Combine(dir, name);
-        File.WriteAllText(path, nb.ToJsonString(new System.Text.Json.JsonSerializerOptions { WriteIndented = true }));
-        return path;
-    }
-
     public static JsonObject Read(string path) => JsonNode.Parse(File.ReadAllText(path))!.AsObject();
 
     /// <summary>All text of an output list, for assertions.</summary>

@@ -1,5 +1,5 @@
-using System.Text.Json;
 using System.Text.Json.Nodes;
+using TestSupport;
 
 namespace Site.Tests;
 
@@ -41,39 +41,9 @@ public static class Fixtures
             Code("var x = 6 * 7; // the answer\nx"));
     }
 
-    private static JsonObject Code(string source) => new()
-    {
-        ["cell_type"] = "code",
-        ["execution_count"] = null,
-        ["metadata"] = new JsonObject
-        {
-            ["dotnet_interactive"] = new JsonObject { ["language"] = "csharp" },
-            ["polyglot_notebook"] = new JsonObject { ["kernelName"] = "csharp" },
-        },
-        ["outputs"] = new JsonArray(),
-        ["source"] = source,
-    };
+    private static JsonObject Code(string source) => NotebookFiles.Code(source, "csharp");
 
-    private static JsonObject Markdown(string source) => new()
-    {
-        ["cell_type"] = "markdown",
-        ["metadata"] = new JsonObject(),
-        ["source"] = source,
-    };
+    private static JsonObject Markdown(string source) => NotebookFiles.Markdown(source);
 
-    private static void Write(string dir, string name, params JsonObject[] cells)
-    {
-        var nb = new JsonObject
-        {
-            ["cells"] = new JsonArray([.. cells]),
-            ["metadata"] = new JsonObject
-            {
-                ["kernelspec"] = new JsonObject { ["display_name"] = ".NET (C#)", ["language"] = "C#", ["name"] = ".net-csharp" },
-                ["polyglot_notebook"] = new JsonObject { ["kernelInfo"] = new JsonObject { ["defaultKernelName"] = "csharp" } },
-            },
-            ["nbformat"] = 4,
-            ["nbformat_minor"] = 5,
-        };
-        File.WriteAllText(Path.Combine(dir, name), nb.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
-    }
+    private static void Write(string dir, string name, params JsonObject[] cells) => NotebookFiles.Write(dir, name, cells);
 }
