@@ -36,14 +36,25 @@ public sealed class ScriptGlobals
     public required NotebookInfo Notebook { get; init; }
 }
 
-/// <summary>Collects one cell's outputs in order; console writes and displays of the running cell land here.</summary>
-internal sealed class OutputCollector(ScriptSession session)
+/// <summary>
+/// Collects one cell's outputs in order; console writes and displays of the running cell land here. With a live sink
+/// (a kernel), every output is also handed over as soon as it exists, so a long cell shows its progress: displays and
+/// errors at once, console text line by line (a partial line after <see cref="PartialLineDelay"/>, before the next
+/// output, or at the end). The collected list keeps consecutive console text merged, as nbformat files have it.
+/// </summary>
+internal sealed class OutputCollector(ScriptSession session, Action<JsonObject>? live = null)
 {
+    /// <summary>How long console text without a line end may wait before it is sent live anyway.</summary>
+    public static readonly TimeSpan PartialLineDelay = TimeSpan.FromMilliseconds(200);
+
     private static readonly AsyncLocal<OutputCollector?> current = new();
     private readonly Lock gate = new();
     private readonly List<JsonObject> outputs = [];
     private string? streamName;
     private readonly StringBuilder stream = new();
+    private readonly StringBuilder pendingLive = new();
+    private long lastLiveSend = Environment.TickCount64;
+    private Timer? partialLineTimer;
     private bool closed;
 
     public static OutputCollector? Current { get => current.Value; set => current.Value = value; }
@@ -59,6 +70,32 @@ internal sealed class OutputCollector(ScriptSession session)
             if (streamName != name) FlushStream();
             streamName = name;
             stream.Append(text);
+            if (live is null) return;
+            pendingLive.Append(text);
+            int lineEnd = text.LastIndexOf('\n');
+            if (lineEnd >= 0)
+            {
+                int keep = text.Length - lineEnd - 1; // the partial line after the last line end waits
+                SendLive(name, pendingLive.Length - keep);
+            }
+            else if (Environment.TickCount64 - lastLiveSend >= (long)PartialLineDelay.TotalMilliseconds)
+            {
+                SendLive(name, pendingLive.Length);
+            }
+            if (pendingLive.Length > 0)
+            {
+                // A partial line (a progress counter, "training…") goes out after a short wait even if nothing follows.
+                partialLineTimer ??= new Timer(_ => SendPartialLine());
+                partialLineTimer.Change(PartialLineDelay, Timeout.InfiniteTimeSpan);
+            }
+        }
+    }
+
+    private void SendPartialLine()
+    {
+        lock (gate)
+        {
+            if (!closed && streamName is not null) SendLive(streamName, pendingLive.Length);
         }
     }
 
@@ -75,26 +112,50 @@ internal sealed class OutputCollector(ScriptSession session)
             if (closed) return;
             FlushStream();
             outputs.Add(output);
+            live?.Invoke(output);
         }
     }
 
-    /// <summary>Stops collecting (later writes from an abandoned cell are dropped) and returns the outputs.</summary>
-    public List<JsonObject> Close()
+    /// <summary>
+    /// Stops collecting (later writes from an abandoned cell are dropped) and returns the outputs, with
+    /// <paramref name="last"/> (an error the engine adds, such as a timeout) at the end.
+    /// </summary>
+    public List<JsonObject> Close(JsonObject? last = null)
     {
         lock (gate)
         {
-            FlushStream();
+            if (!closed)
+            {
+                FlushStream();
+                if (last is not null)
+                {
+                    outputs.Add(last);
+                    live?.Invoke(last);
+                }
+            }
             closed = true;
+            partialLineTimer?.Dispose();
             return [.. outputs];
         }
     }
 
+    /// <summary>Ends the console text in progress: it becomes one output, and its unsent part goes live.</summary>
     private void FlushStream()
     {
         if (streamName is null || stream.Length == 0) return;
         outputs.Add(Outputs.Stream(streamName, stream.ToString()));
+        if (live is not null && pendingLive.Length > 0) SendLive(streamName, pendingLive.Length);
         stream.Clear();
         streamName = null;
+    }
+
+    private void SendLive(string name, int length)
+    {
+        if (length <= 0) return;
+        var text = pendingLive.ToString(0, length);
+        pendingLive.Remove(0, length);
+        lastLiveSend = Environment.TickCount64;
+        live!.Invoke(Outputs.Stream(name, text));
     }
 }
 

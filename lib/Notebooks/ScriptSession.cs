@@ -108,7 +108,7 @@ public sealed class ScriptSession
     public bool IsStopped { get; private set; }
 
     /// <summary>
-    /// Stops the running cell, if any, and returns true if there was one. Its <see cref="RunCellAsync"/> returns at
+    /// Stops the running cell, if any, and returns true if there was one. Its <see cref="RunCellAsync(string, int, CancellationToken)"/> returns at
     /// once with the outputs so far and an <c>OperationCanceledException</c> error output, and the session stays
     /// usable: the next cell continues from the state before the interrupted one (what that cell defined is not
     /// kept). .NET cannot abort a thread, so the cell's thread is abandoned: its loops stop at their next iteration
@@ -149,7 +149,15 @@ public sealed class ScriptSession
     /// <paramref name="cellNumber"/> is the execution count the cell runs under and names it in errors
     /// and stack traces (<c>cellN.csx</c>).
     /// </summary>
-    public async Task<CellResult> RunCellAsync(string code, int cellNumber, CancellationToken cancellationToken = default)
+    public Task<CellResult> RunCellAsync(string code, int cellNumber, CancellationToken cancellationToken = default) =>
+        RunCellAsync(code, cellNumber, live: null, cancellationToken);
+
+    /// <summary>
+    /// Runs one cell's code as <see cref="RunCellAsync(string, int, CancellationToken)"/> does, and hands every output to
+    /// <paramref name="live"/> as soon as it exists (on the cell's thread, one at a time, in order): displays and errors
+    /// at once, console text line by line. The result still lists every output, with console text merged.
+    /// </summary>
+    public async Task<CellResult> RunCellAsync(string code, int cellNumber, Action<JsonObject>? live, CancellationToken cancellationToken = default)
     {
         var clock = Stopwatch.StartNew();
         if (IsStopped)
@@ -157,7 +165,7 @@ public sealed class ScriptSession
             var msg = "the session stopped after an earlier cell exceeded its time limit; restart the kernel / rerun the notebook.";
             return new CellResult(cellNumber, [Outputs.Error("SessionStopped", msg, [$"cell {cellNumber}: {msg}"])], false, false, clock.Elapsed, $"cell {cellNumber}: {msg}");
         }
-        var collector = new OutputCollector(this);
+        var collector = new OutputCollector(this, live);
         var run = new CellRun(CellInterruption.NewRun());
         var done = run.Done;
         var thread = new Thread(() =>
@@ -189,18 +197,16 @@ public sealed class ScriptSession
         {
             Abandon(run);
             IsStopped = true;
-            var outputs = collector.Close();
             var msg = $"cell {cellNumber} exceeded the {options.CellTimeout.TotalSeconds:0.###} s time limit; the run stopped there because the notebook's state can no longer be trusted (raise the limit with --cell-timeout SECONDS).";
-            outputs.Add(Outputs.Error("TimeoutError", msg, [msg]));
+            var outputs = collector.Close(Outputs.Error("TimeoutError", msg, [msg]));
             return new CellResult(cellNumber, outputs, false, true, clock.Elapsed, msg);
         }
         catch (OperationCanceledException)
         {
             Abandon(run);
             IsStopped = true;
-            var outputs = collector.Close();
             var msg = $"cell {cellNumber} was cancelled; the session stopped.";
-            outputs.Add(Outputs.Error("OperationCanceledException", msg, [msg]));
+            var outputs = collector.Close(Outputs.Error("OperationCanceledException", msg, [msg]));
             return new CellResult(cellNumber, outputs, false, true, clock.Elapsed, msg);
         }
         finally
@@ -211,9 +217,8 @@ public sealed class ScriptSession
         lock (commitGate) interrupted = run.Abandoned;
         if (interrupted)
         {
-            var outputs = collector.Close();
             var msg = $"cell {cellNumber} was interrupted; the next cell continues from the state before it.";
-            outputs.Add(Outputs.Error(nameof(OperationCanceledException), msg, [msg]));
+            var outputs = collector.Close(Outputs.Error(nameof(OperationCanceledException), msg, [msg]));
             return new CellResult(cellNumber, outputs, false, false, clock.Elapsed, msg, Interrupted: true);
         }
         var all = collector.Close();

@@ -167,6 +167,39 @@ public class KernelProtocolTests
     }
 
     [Fact]
+    public async Task Outputs_are_published_while_the_cell_runs_and_never_twice()
+    {
+        await using var k = new TestKernel();
+        var flag = Path.Combine(Path.GetTempPath(), $"kernel-live-{Guid.NewGuid():N}");
+        try
+        {
+            // The cell cannot finish before the test creates the flag file, so whatever arrives before that was sent live.
+            var code = $"Console.WriteLine(\"first\");\ndisplay(\"shown\");\nConsole.Write(\"step 1 of 2…\");\n" +
+                       $"while (!File.Exists(@\"{flag}\")) System.Threading.Thread.Sleep(10);\nConsole.WriteLine(\" done\");\n42";
+            var request = k.Client.Send("shell", "execute_request", new JsonObject { ["code"] = code, ["store_history"] = true });
+            JupyterMessage Next(string type) => k.Client.TryIOPub(m => ParentId(m) == request.Id && m.Type == type, KernelTestClient.Patience)
+                ?? throw new TimeoutException($"no {type} while the cell was running");
+            Assert.Equal("first\n", KernelTestClient.Text(Next("stream").Content["text"]));
+            Assert.Equal("shown", S(Next("display_data").Content["data"]!["text/plain"]));
+            Assert.Equal("step 1 of 2…", KernelTestClient.Text(Next("stream").Content["text"])); // a partial line, after a short wait
+            Assert.Null(k.Client.TryReply("shell", TimeSpan.FromMilliseconds(100))); // still running
+            File.WriteAllText(flag, "");
+
+            var reply = k.Client.Reply("shell");
+            Assert.Equal("ok", S(reply.Content["status"]));
+            var rest = k.Client.IOPubFor(request);
+            // What was sent live is not sent again at the end: only the last line and the result are left.
+            Assert.Equal(["status", "execute_input", "stream", "execute_result", "status"], rest.Select(m => m.Type));
+            Assert.Equal(" done\n", KernelTestClient.Text(rest.Single(m => m.Type == "stream").Content["text"]));
+            Assert.Equal("42", S(rest.Single(m => m.Type == "execute_result").Content["data"]!["text/plain"]));
+        }
+        finally
+        {
+            File.Delete(flag);
+        }
+    }
+
+    [Fact]
     public async Task Completion_offers_members_after_a_dot_and_variables_from_earlier_cells()
     {
         await using var k = new TestKernel();

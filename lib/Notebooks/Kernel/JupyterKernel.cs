@@ -309,7 +309,12 @@ public sealed class JupyterKernel : IDisposable
         executing = true;
         try
         {
-            var run = session.RunCellAsync(code, cellNumber); // the cell is running (interruptible) when this returns
+            // Outputs are published as the cell produces them, so long cells (training runs) show their progress.
+            Action<JsonObject>? live = silent ? null : output =>
+            {
+                if (ToMessage(output, count) is var (type, content)) Publish(request, type, content);
+            };
+            var run = session.RunCellAsync(code, cellNumber, live); // the cell is running (interruptible) when this returns
             if (Interlocked.Exchange(ref interruptPending, 0) == 1) session.Interrupt();
             result = run.GetAwaiter().GetResult();
         }
@@ -318,12 +323,7 @@ public sealed class JupyterKernel : IDisposable
             executing = false;
         }
 
-        JsonObject? error = null;
-        foreach (var output in result.Outputs)
-        {
-            if (output["output_type"]?.GetValue<string>() == "error") error = output;
-            if (!silent && ToMessage(output, count) is var (type, content)) Publish(request, type, content);
-        }
+        var error = result.Outputs.LastOrDefault(o => o["output_type"]?.GetValue<string>() == "error");
         var reply = new JsonObject { ["execution_count"] = count };
         if (result.Succeeded)
         {
