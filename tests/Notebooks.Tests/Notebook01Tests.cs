@@ -70,19 +70,13 @@ public class Notebook01Tests
         }
 
         Assert.Contains("> **Further erratum · 勘误** (§1).", nb.Markdown);
-        Assert.Equal(3, ExerciseVerdicts(nb).Count(v => v.StartsWith("❌ not yet")));
-        Assert.DoesNotContain(ExerciseVerdicts(nb), v => v.StartsWith("✅"));
+        nb.AssertExercisesNotAnswered(3);
 
         Assert.Equal(2, nb.ChartHtml.Count);
         Assert.Contains("token 0 recovered (fraction)", nb.ChartHtml[0]);
         foreach (var token in new[] { "\"the\"", "\"cat\"", "\"mat\"", "\"the#2\"" }) Assert.Contains(token, nb.ChartHtml[1]);
         Assert.Equal(nb.ChartHtml.Count, nb.ChartsDrawnInBrowser());
     }
-
-    internal static IReadOnlyList<string> ExerciseVerdicts(TutorialNotebook nb) => nb.Outputs
-        .Where(o => o["output_type"]!.GetValue<string>() == "execute_result" && o["data"]?["text/plain"] is not null)
-        .Select(o => o["data"]!["text/plain"] is System.Text.Json.Nodes.JsonArray a ? string.Concat(a.Select(l => l!.GetValue<string>())) : o["data"]!["text/plain"]!.GetValue<string>())
-        .Where(t => t.StartsWith("❌") || t.StartsWith("✅")).ToList();
 
     /// <summary>Mean of each random sequence, then the vocabulary row with the largest cosine; ids drawn with Random(seed).Next(size) in order.</summary>
     private static double MeanRecall(double[,] vocabulary, int length, int trials, int seed)

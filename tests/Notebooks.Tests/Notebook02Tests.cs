@@ -71,7 +71,7 @@ public class Notebook02Tests
         Assert.Equal(3, Regex.Matches(nb.Markdown, "```mermaid\nflowchart").Count);
         Assert.Contains("> **Further erratum · 勘误** (§2.3).", nb.Markdown);
         Assert.Contains("(Erratum 2)", nb.Markdown);
-        Assert.Equal(3, Notebook01Tests.ExerciseVerdicts(nb).Count(r => r.StartsWith("❌ not yet")));
+        nb.AssertExercisesNotAnswered(3);
 
         Assert.Equal(3, nb.ChartHtml.Count);
         foreach (var token in new[] { "\"the\"", "\"red\"", "\"apple\"", "\"fell\"", "\"down\"" }) Assert.Contains(token, nb.ChartHtml[0]);

@@ -198,10 +198,6 @@ public class Notebook04Tests
         Assert.Equal(nb.ChartHtml.Count, nb.ChartsDrawnInBrowser());
         foreach (var token in nb.Value<string[]>("tokens")) Assert.Contains($"\"{token}\"", nb.ChartHtml[1]);
 
-        var verdicts = nb.Outputs.Select(o => o["data"]?["text/plain"]).OfType<JsonNode>()
-            .Select(t => t is JsonArray arr ? string.Concat(arr.Select(l => l!.GetValue<string>())) : t.GetValue<string>())
-            .Where(t => t.StartsWith("❌") || t.StartsWith("✅")).ToList();
-        Assert.Equal(3, verdicts.Count);
-        Assert.All(verdicts, t => Assert.StartsWith("❌ not yet:", t));
+        nb.AssertExercisesNotAnswered(3);
     }
 }

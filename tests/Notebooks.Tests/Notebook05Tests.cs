@@ -104,9 +104,7 @@ public class Notebook05Tests
         Assert.Equal(nb.ChartHtml.Count, nb.ChartsDrawnInBrowser());
 
         // Exercises: three, all "not yet" as committed.
-        var verdicts = nb.Outputs.Select(o => o["data"]?["text/plain"] is { } t ? Text(t) : "").Where(t => t.StartsWith("❌") || t.StartsWith("✅")).ToList();
-        Assert.Equal(3, verdicts.Count);
-        Assert.All(verdicts, v => Assert.StartsWith("❌ not yet", v));
+        nb.AssertExercisesNotAnswered(3);
         Assert.Contains("## Exercises · 练习", nb.Markdown);
         Assert.Contains("Next: `06-applications.ipynb`", nb.Markdown);
     }

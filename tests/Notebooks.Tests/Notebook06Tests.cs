@@ -122,9 +122,7 @@ public class Notebook06Tests
 
         // Honest framing, exercises left for the learner, and the way on.
         Assert.Contains("hand-built illustrations, not trained models", nb.Markdown);
-        var verdicts = nb.Outputs.Select(o => o["data"]?["text/plain"] is { } t ? Text(t) : "").Where(t => t.StartsWith("❌") || t.StartsWith("✅")).ToList();
-        Assert.Equal(3, verdicts.Count);
-        Assert.All(verdicts, v => Assert.StartsWith("❌ not yet", v));
+        nb.AssertExercisesNotAnswered(3);
         Assert.Contains("Next: `07-future.ipynb`", nb.Markdown);
     }
 }

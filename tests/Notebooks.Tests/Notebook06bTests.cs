@@ -100,10 +100,7 @@ public class Notebook06bTests
         Assert.Contains("relative difference", nb.Stdout);
         Assert.Equal(7, nb.ChartHtml.Count);
         Assert.Equal(nb.ChartHtml.Count, nb.ChartsDrawnInBrowser());
-        var verdicts = nb.Outputs.Select(o => o["data"]?["text/plain"]).OfType<JsonNode>()
-            .Select(t => t is JsonArray a ? string.Concat(a.Select(l => l!.GetValue<string>())) : t.GetValue<string>()).ToList();
-        Assert.Equal(3, verdicts.Count(s => s.StartsWith("❌ not yet", StringComparison.Ordinal)));
-        Assert.DoesNotContain(verdicts, s => s.StartsWith("✅", StringComparison.Ordinal));
+        nb.AssertExercisesNotAnswered(3);
     }
 
     [Fact]

@@ -87,7 +87,7 @@ public class Notebook10Tests
         foreach (var section in new[] { "9.6.6", "9.6.7", "9.6.12" })
             Assert.Contains($"> **Further erratum · 勘误** (§{section}).", nb.Markdown);
 
-        Assert.Equal(3, Notebook01Tests.ExerciseVerdicts(nb).Count(r => r.StartsWith("❌ not yet")));
+        nb.AssertExercisesNotAnswered(3);
         Assert.Equal(2, nb.ChartHtml.Count);
         foreach (var token in new[] { "\"t0\"", "\"t7\"" }) Assert.Contains(token, nb.ChartHtml[0]);
         Assert.Contains("sliding window, 32 each side", nb.ChartHtml[1]);

@@ -91,6 +91,20 @@ public sealed class TutorialNotebook
         .Select(o => o["data"]?["text/html"] is { } h ? Join(h) : null)
         .Where(h => h is not null && h.Contains("Plotly.newPlot")).Select(h => h!).ToList();
 
+    /// <summary>What the exercise checks printed, in order: each a cell result starting "✅" (correct) or "❌" (not yet).</summary>
+    public IReadOnlyList<string> ExerciseVerdicts => Outputs
+        .Where(o => o["output_type"]!.GetValue<string>() == "execute_result" && o["data"]?["text/plain"] is not null)
+        .Select(o => Join(o["data"]!["text/plain"]!))
+        .Where(t => t.StartsWith('❌') || t.StartsWith('✅')).ToList();
+
+    /// <summary>Asserts that the notebook, as committed, has <paramref name="count"/> exercises and that none is answered.</summary>
+    public void AssertExercisesNotAnswered(int count)
+    {
+        var verdicts = ExerciseVerdicts;
+        Assert.Equal(count, verdicts.Count);
+        Assert.All(verdicts, v => Assert.StartsWith("❌ not yet", v, StringComparison.Ordinal));
+    }
+
     /// <summary>All markdown source of the notebook.</summary>
     public string Markdown => string.Join("\n", Executed["cells"]!.AsArray()
         .Where(c => c!["cell_type"]!.GetValue<string>() == "markdown").Select(c => Join(c!["source"]!)));
