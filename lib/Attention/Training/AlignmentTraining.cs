@@ -61,28 +61,14 @@ public static class AlignmentTraining
         Check.NotNull(task, nameof(task));
         Check.NotNull(model, nameof(model));
         Check.NotNull(training, nameof(training));
-        Check.Positive(training.Steps, nameof(training.Steps));
-        Check.Positive(training.BatchSize, nameof(training.BatchSize));
         var clock = Stopwatch.StartNew();
         var net = new AlignmentModel(task, model);
-        var adam = new Adam(net.Parameters, training.LearningRate, beta2: 0.98);
-        var rng = new Random(training.Seed);
-        var losses = new double[training.Steps];
-        for (int step = 0; step < training.Steps; step++)
+        var losses = TrainingLoop.Run(net.Parameters, training, rng =>
         {
-            adam.ZeroGradients();
-            double sum = 0;
-            for (int b = 0; b < training.BatchSize; b++)
-            {
-                sum += net.Loss(task.Generate(rng));
-                net.Backward();
-            }
-            losses[step] = sum / training.BatchSize;
-            adam.ScaleGradients(1.0 / training.BatchSize);
-            adam.ClipGradientNorm(training.ClipNorm);
-            adam.LearningRate = training.LearningRateAt(step);
-            adam.Step();
-        }
+            double loss = net.Loss(task.Generate(rng));
+            net.Backward();
+            return loss;
+        });
         return new TrainedAlignment(net, losses, clock.Elapsed.TotalSeconds);
     }
 

@@ -113,25 +113,13 @@ public static class PositionShootout
         var model = new CausalAttentionModel(new CausalModelSettings(settings.Vocabulary, positions, settings.TrainedLength,
             settings.DModel, settings.Heads, Seed: seed));
         var schedule = new TrainingSettings(settings.Steps, settings.BatchSize, settings.LearningRate, Seed: seed);
-        var adam = new Adam(model.Parameters, settings.LearningRate, beta2: 0.98);
-        var rng = new Random(seed);
-        losses = new double[settings.Steps];
-        for (int step = 0; step < settings.Steps; step++)
+        losses = TrainingLoop.Run(model.Parameters, schedule, rng =>
         {
-            adam.ZeroGradients();
-            double sum = 0;
-            for (int b = 0; b < settings.BatchSize; b++)
-            {
-                var (tokens, targets) = OffsetSequence(rng, settings.TrainedLength, settings.Offset, settings.Vocabulary);
-                sum += model.Loss(tokens, targets);
-                model.Backward();
-            }
-            losses[step] = sum / settings.BatchSize;
-            adam.ScaleGradients(1.0 / settings.BatchSize);
-            adam.ClipGradientNorm(schedule.ClipNorm);
-            adam.LearningRate = schedule.LearningRateAt(step);
-            adam.Step();
-        }
+            var (tokens, targets) = OffsetSequence(rng, settings.TrainedLength, settings.Offset, settings.Vocabulary);
+            double loss = model.Loss(tokens, targets);
+            model.Backward();
+            return loss;
+        });
         return model;
     }
 
