@@ -139,4 +139,60 @@ public class AlignmentTaskTests
             Assert.Throws<FormatException>(() => AlignmentTask.Copy.ParseSamples("z\t<s>\ta\t0\n")).Message);
         Assert.Throws<InvalidOperationException>(() => AlignmentTask.KeyValueLookup.QueriesAfter([1]));
     }
+
+    [Fact]
+    public void Your_own_examples_get_the_right_output_and_alignment()
+    {
+        var date = AlignmentTask.DateNormalisation.ExampleFor("July 4, 1776");
+        Assert.Equal(["July", "4", ",", "1", "7", "7", "6"], AlignmentTask.DateNormalisation.SourceTokens(date));
+        Assert.Equal("1776-07-04", string.Concat(AlignmentTask.DateNormalisation.TargetTokens(date.Target)));
+        Assert.Equal([3, 4, 5, 6, -1, 0, 0, -1, 1, 1], date.Alignment);
+        Assert.Equal(date, AlignmentTask.DateNormalisation.ExampleFor("  july 4 1776 "), new ExampleComparer());
+        Assert.Equal("2024-02-29", string.Concat(AlignmentTask.DateNormalisation.TargetTokens(AlignmentTask.DateNormalisation.ExampleFor("February 29, 2024").Target)));
+
+        var sort = AlignmentTask.Sort.ExampleFor("p e a k m i n d");
+        Assert.Equal("a d e i k m n p", string.Join(' ', AlignmentTask.Sort.TargetTokens(sort.Target)));
+        Assert.Equal([2, 7, 1, 5, 3, 4, 6, 0], sort.Alignment);
+        Assert.Equal(sort, AlignmentTask.Sort.ExampleFor("PEAKMIND"), new ExampleComparer());
+
+        var reverse = AlignmentTask.Reverse.ExampleFor("abcdefgh");
+        Assert.Equal("h g f e d c b a", string.Join(' ', AlignmentTask.Reverse.TargetTokens(reverse.Target)));
+        Assert.Equal(["<s>", "h", "g", "f", "e", "d", "c", "b"], AlignmentTask.Reverse.QueryTokens(reverse));
+        Assert.Equal("a a b", string.Join(' ', AlignmentTask.Copy.TargetTokens(AlignmentTask.Copy.ExampleFor("a a b c d e f g").Target)[..3]));
+
+        var lookup = AlignmentTask.KeyValueLookup.ExampleFor("c:8 g:6 a:3 d:9 e:1 f:4 | a f c");
+        Assert.Equal(["a", "f", "c"], AlignmentTask.KeyValueLookup.QueryTokens(lookup));
+        Assert.Equal(["3", "4", "8"], AlignmentTask.KeyValueLookup.TargetTokens(lookup.Target));
+        Assert.Equal([2, 5, 0], lookup.Alignment);
+    }
+
+    [Theory]
+    [InlineData("date", "2026-11-23", "not a date written as month name")]
+    [InlineData("date", "February 29, 2026", "February 2026 has days 1–28, not 29")]
+    [InlineData("date", "Novembre 23, 2026", "'Novembre' is not an English month name")]
+    [InlineData("date", "November 23, 3026", "the year 3026 is outside 1000–2999")]
+    [InlineData("copy", "a b c", "it has 3 letters, not 8")]
+    [InlineData("copy", "a b c d e f g z", "'z' is not one of the letters a–j")]
+    [InlineData("sort", "a b c d e f g a", "'a' appears twice")]
+    [InlineData("lookup", "c:8 g:6 a:3 d:9 e:1 f:4", "one | between the entries and the keys")]
+    [InlineData("lookup", "c:8 g:6 a:3 d:9 e:1 f:4 | h", "'h' is asked but no entry holds that key")]
+    [InlineData("lookup", "c:8 c:6 a:3 d:9 e:1 f:4 | a", "key 'c' is stored twice")]
+    [InlineData("lookup", "c:8 g:66 a:3 d:9 e:1 f:4 | a", "entry 'g:66' is not a key a–h")]
+    public void Text_that_is_not_an_example_says_what_is_wrong_and_what_to_write(string task, string text, string problem)
+    {
+        var t = AlignmentTask.All.Single(x => x.Name == task);
+        var e = Assert.Throws<ArgumentException>(() => t.ExampleFor(text));
+        Assert.Contains(problem, e.Message);
+        Assert.Contains($"Write {t.TextFormat}.", e.Message);
+        Assert.Contains("e.g.", t.TextFormat);
+        t.ExampleFor(t.TextFormat[(t.TextFormat.IndexOf("e.g. \"", StringComparison.Ordinal) + 6)..^1].Split("\" or \"")[0]); // the format's own example is valid
+    }
+
+    private sealed class ExampleComparer : IEqualityComparer<TaskExample>
+    {
+        public bool Equals(TaskExample? a, TaskExample? b) => a is not null && b is not null && a.Source.SequenceEqual(b.Source)
+            && a.Queries.SequenceEqual(b.Queries) && a.Target.SequenceEqual(b.Target) && a.Alignment.SequenceEqual(b.Alignment);
+
+        public int GetHashCode(TaskExample e) => e.Source.Length;
+    }
 }

@@ -51,6 +51,8 @@ public sealed class AlignmentTask
     public const int SampleCount = 12;
 
     private readonly Func<AlignmentTask, Random, TaskExample> _generate;
+    private readonly Func<AlignmentTask, string, TaskExample> _parse;
+    private readonly string _textFormat;
     private readonly Dictionary<string, int> _sourceIds;
     private readonly Dictionary<string, int> _targetIds;
     private readonly Dictionary<string, int> _queryIds;
@@ -60,7 +62,8 @@ public sealed class AlignmentTask
     private readonly string _propertyName;
 
     private AlignmentTask(string propertyName, string name, string description, string[] source, string[] target, string[]? queries,
-        int maxSource, int maxTarget, Func<AlignmentTask, Random, TaskExample> generate, char? partSeparator = null)
+        int maxSource, int maxTarget, Func<AlignmentTask, Random, TaskExample> generate, Func<AlignmentTask, string, TaskExample> parse,
+        string textFormat, char? partSeparator = null)
     {
         _propertyName = propertyName;
         Name = name;
@@ -72,6 +75,8 @@ public sealed class AlignmentTask
         MaxSourceLength = maxSource;
         MaxTargetLength = maxTarget;
         _generate = generate;
+        _parse = parse;
+        _textFormat = textFormat;
         _sourceIds = Index(SourceVocabulary);
         _targetIds = Index(TargetVocabulary);
         _queryIds = Index(QueryVocabulary);
@@ -138,30 +143,25 @@ public sealed class AlignmentTask
 
     /// <summary>Copy: output the 8 source letters (a–j, repeats allowed) in the same order. Output j needs source j.</summary>
     public static AlignmentTask Copy { get; } = new(nameof(Copy), "copy", "repeat the 8 letters in the same order",
-        Letters10, Letters10, null, SequenceLength, SequenceLength, (t, rng) =>
-        {
-            var s = Enumerable.Range(0, SequenceLength).Select(_ => rng.Next(Letters10.Length)).ToArray();
-            return t.Autoregressive(s, s, Enumerable.Range(0, SequenceLength).ToArray());
-        });
+        Letters10, Letters10, null, SequenceLength, SequenceLength,
+        (t, rng) => t.CopyOf(RandomLetters(rng, Letters10.Length)),
+        (t, text) => t.CopyOf(t.ParseLetters(text, distinct: false)),
+        "8 letters from a–j, repeats allowed, e.g. \"b c j j a g i d\" or \"bcjjagid\"");
 
     /// <summary>Reverse: output the 8 source letters (a–j) last first. Output j needs source 7 − j.</summary>
     public static AlignmentTask Reverse { get; } = new(nameof(Reverse), "reverse", "write the 8 letters in reverse order",
-        Letters10, Letters10, null, SequenceLength, SequenceLength, (t, rng) =>
-        {
-            var s = Enumerable.Range(0, SequenceLength).Select(_ => rng.Next(Letters10.Length)).ToArray();
-            var align = Enumerable.Range(0, SequenceLength).Select(j => SequenceLength - 1 - j).ToArray();
-            return t.Autoregressive(s, align.Select(a => s[a]).ToArray(), align);
-        });
+        Letters10, Letters10, null, SequenceLength, SequenceLength,
+        (t, rng) => t.ReverseOf(RandomLetters(rng, Letters10.Length)),
+        (t, text) => t.ReverseOf(t.ParseLetters(text, distinct: false)),
+        "8 letters from a–j, repeats allowed, e.g. \"b c j j a g i d\" or \"bcjjagid\"");
 
     /// <summary>Sort: 8 different letters from a–p, output in alphabetical order. Output j needs the source position of the
     /// j-th smallest letter.</summary>
     public static AlignmentTask Sort { get; } = new(nameof(Sort), "sort", "write the 8 different letters in alphabetical order",
-        Letters16, Letters16, null, SequenceLength, SequenceLength, (t, rng) =>
-        {
-            var s = Shuffle(rng, Enumerable.Range(0, Letters16.Length).ToArray())[..SequenceLength];
-            var align = Enumerable.Range(0, SequenceLength).OrderBy(i => s[i]).ToArray();
-            return t.Autoregressive(s, align.Select(a => s[a]).ToArray(), align);
-        });
+        Letters16, Letters16, null, SequenceLength, SequenceLength,
+        (t, rng) => t.SortOf(Shuffle(rng, Enumerable.Range(0, Letters16.Length).ToArray())[..SequenceLength]),
+        (t, text) => t.SortOf(t.ParseLetters(text, distinct: true)),
+        "8 different letters from a–p, e.g. \"p e a k m i n d\" or \"peakmind\"");
 
     /// <summary>Key–value lookup: the source is 6 entries such as <c>c:7</c> (different keys from a–h, values 0–9); the
     /// decoder is asked each of the 6 keys in a shuffled order and must answer its value. Output j needs the entry whose key is asked.</summary>
@@ -170,10 +170,11 @@ public sealed class AlignmentTask
         {
             var keys = Shuffle(rng, Enumerable.Range(0, KeyNames.Length).ToArray())[..LookupEntries];
             var values = keys.Select(_ => rng.Next(Digits.Length)).ToArray();
-            var source = keys.Select((k, i) => k * Digits.Length + values[i]).ToArray();
-            var align = Shuffle(rng, Enumerable.Range(0, LookupEntries).ToArray());
-            return new TaskExample(source, align.Select(a => keys[a]).ToArray(), align.Select(a => values[a]).ToArray(), align);
-        }, partSeparator: ':');
+            return LookupOf(keys, values, Shuffle(rng, Enumerable.Range(0, LookupEntries).ToArray()));
+        },
+        (t, text) => ParseLookup(text),
+        "6 entries key:value with different keys from a–h and values 0–9, then | and the keys to ask, e.g. \"c:8 g:6 a:3 d:9 e:1 f:4 | a e f g c d\"",
+        partSeparator: ':');
 
     /// <summary>
     /// Date normalisation: <c>November 23, 2026</c> → <c>2026-11-23</c>, for dates from the years 1000 to 2999 (a range in which no year digit can be told from another, so each must be read from its own source token). The source has 7 tokens:
@@ -186,13 +187,10 @@ public sealed class AlignmentTask
         [.. Digits, "-"], null, 7, 10, (t, rng) =>
         {
             var first = new DateTime(1000, 1, 1);
-            var date = first.AddDays(rng.Next((new DateTime(2999, 12, 31) - first).Days + 1));
-            string year = date.Year.ToString(CultureInfo.InvariantCulture);
-            string[] source = [MonthNames[date.Month - 1], date.Day.ToString(CultureInfo.InvariantCulture), ",", .. year.Select(c => c.ToString())];
-            string iso = date.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
-            int[] align = [3, 4, 5, 6, -1, 0, 0, -1, 1, 1];
-            return t.Autoregressive(source.Select(s => t._sourceIds[s]).ToArray(), iso.Select(c => t._targetIds[c.ToString()]).ToArray(), align);
-        });
+            return t.DateOf(first.AddDays(rng.Next((new DateTime(2999, 12, 31) - first).Days + 1)));
+        },
+        (t, text) => t.DateOf(ParseDate(text)),
+        "an English date from the years 1000–2999 written month day, year, e.g. \"November 23, 2026\"");
 
     /// <summary>The five tasks, in the order the notebook trains them.</summary>
     public static IReadOnlyList<AlignmentTask> All { get; } = [Copy, Reverse, Sort, KeyValueLookup, DateNormalisation];
@@ -218,6 +216,30 @@ public sealed class AlignmentTask
         var rng = new Random(seed);
         return Enumerable.Range(0, count).Select(_ => Generate(rng)).ToArray();
     }
+
+    /// <summary>
+    /// Your own example of this task, written as text (see <see cref="TextFormat"/>): for instance
+    /// <c>AlignmentTask.DateNormalisation.ExampleFor("July 4, 1776")</c>. The right output and the expected alignment are
+    /// worked out as for a generated example.
+    /// </summary>
+    /// <param name="text">The example's source (for lookup, also the keys to ask).</param>
+    /// <returns>The example.</returns>
+    /// <exception cref="ArgumentException">The text is not an example of this task; the message says what is wrong and what to write.</exception>
+    public TaskExample ExampleFor(string text)
+    {
+        Check.NotNull(text, nameof(text));
+        try
+        {
+            return _parse(this, text.Trim());
+        }
+        catch (FormatException e)
+        {
+            throw new ArgumentException($"\"{text}\" is not an example of the {Name} task: {e.Message} Write {_textFormat}.", nameof(text), e);
+        }
+    }
+
+    /// <summary>What <see cref="ExampleFor"/> accepts, in words, with an example.</summary>
+    public string TextFormat => _textFormat;
 
     /// <summary>The source of <paramref name="example"/> as text tokens.</summary>
     /// <param name="example">An example of this task.</param>
@@ -303,6 +325,101 @@ public sealed class AlignmentTask
     }
 
     // ───────────────────────── helpers ─────────────────────────
+
+    private static int[] RandomLetters(Random rng, int letters) =>
+        Enumerable.Range(0, SequenceLength).Select(_ => rng.Next(letters)).ToArray();
+
+    private TaskExample CopyOf(int[] s) => Autoregressive(s, s, Enumerable.Range(0, SequenceLength).ToArray());
+
+    private TaskExample ReverseOf(int[] s)
+    {
+        var align = Enumerable.Range(0, SequenceLength).Select(j => SequenceLength - 1 - j).ToArray();
+        return Autoregressive(s, align.Select(a => s[a]).ToArray(), align);
+    }
+
+    private TaskExample SortOf(int[] s)
+    {
+        var align = Enumerable.Range(0, SequenceLength).OrderBy(i => s[i]).ToArray();
+        return Autoregressive(s, align.Select(a => s[a]).ToArray(), align);
+    }
+
+    /// <summary>A lookup example: entry i holds key <c>keys[i]</c> with value <c>values[i]</c>; output j asks for entry <c>asked[j]</c>.</summary>
+    private static TaskExample LookupOf(int[] keys, int[] values, int[] asked)
+    {
+        var source = keys.Select((k, i) => k * Digits.Length + values[i]).ToArray();
+        return new TaskExample(source, asked.Select(a => keys[a]).ToArray(), asked.Select(a => values[a]).ToArray(), asked);
+    }
+
+    private TaskExample DateOf(DateTime date)
+    {
+        string year = date.Year.ToString(CultureInfo.InvariantCulture);
+        string[] source = [MonthNames[date.Month - 1], date.Day.ToString(CultureInfo.InvariantCulture), ",", .. year.Select(c => c.ToString())];
+        string iso = date.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
+        int[] align = [3, 4, 5, 6, -1, 0, 0, -1, 1, 1];
+        return Autoregressive(source.Select(s => _sourceIds[s]).ToArray(), iso.Select(c => _targetIds[c.ToString()]).ToArray(), align);
+    }
+
+    /// <summary>Letters separated by spaces ("b c j") or written together ("bcj"), as ids of the source vocabulary.</summary>
+    private int[] ParseLetters(string text, bool distinct)
+    {
+        text = text.ToLowerInvariant();
+        var letters = text.Contains(' ', StringComparison.Ordinal)
+            ? text.Split(' ', StringSplitOptions.RemoveEmptyEntries)
+            : text.Select(c => c.ToString()).ToArray();
+        if (letters.Length != SequenceLength)
+            throw new FormatException($"it has {letters.Length} letters, not {SequenceLength}.");
+        var ids = letters.Select(l => _sourceIds.TryGetValue(l, out int id) ? id
+            : throw new FormatException($"'{l}' is not one of the letters {SourceVocabulary[0]}–{SourceVocabulary[^1]} the model was trained on.")).ToArray();
+        if (distinct && ids.Distinct().Count() != ids.Length)
+            throw new FormatException($"'{letters.GroupBy(l => l).First(g => g.Count() > 1).Key}' appears twice; the letters must be different.");
+        return ids;
+    }
+
+    private static TaskExample ParseLookup(string text)
+    {
+        var halves = text.ToLowerInvariant().Split('|');
+        if (halves.Length != 2) throw new FormatException("it needs one | between the entries and the keys to ask.");
+        var entries = halves[0].Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        if (entries.Length != LookupEntries) throw new FormatException($"it has {entries.Length} entries before the |, not {LookupEntries}.");
+        var keys = new int[LookupEntries];
+        var values = new int[LookupEntries];
+        for (int i = 0; i < entries.Length; i++)
+        {
+            var parts = entries[i].Split(':');
+            if (parts.Length != 2 || Array.IndexOf(KeyNames, parts[0]) < 0 || Array.IndexOf(Digits, parts[1]) < 0)
+                throw new FormatException($"entry '{entries[i]}' is not a key a–h, a colon and a value 0–9 (like c:7).");
+            keys[i] = Array.IndexOf(KeyNames, parts[0]);
+            values[i] = Array.IndexOf(Digits, parts[1]);
+        }
+        if (keys.Distinct().Count() != keys.Length)
+            throw new FormatException($"key '{KeyNames[keys.GroupBy(k => k).First(g => g.Count() > 1).Key]}' is stored twice; every key must be different.");
+        var asked = halves[1].Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        if (asked.Length is 0 or > LookupEntries) throw new FormatException($"it asks {asked.Length} keys after the |; ask 1 to {LookupEntries}.");
+        var order = asked.Select(a =>
+        {
+            int k = Array.IndexOf(KeyNames, a);
+            int entry = Array.IndexOf(keys, k);
+            return k >= 0 && entry >= 0 ? entry : throw new FormatException($"'{a}' is asked but no entry holds that key.");
+        }).ToArray();
+        return LookupOf(keys, values, order);
+    }
+
+    private static DateTime ParseDate(string text)
+    {
+        // "November 23, 2026" or "November 23 2026"; the month name in English, in any letter case.
+        var m = System.Text.RegularExpressions.Regex.Match(text, @"^(\p{L}+)\s+(\d{1,2})\s*,?\s*(\d{4})$");
+        if (!m.Success)
+            throw new FormatException("it is not a date written as month name, day, comma, four-digit year.");
+        int month = Array.FindIndex(MonthNames, n => n.Equals(m.Groups[1].Value, StringComparison.OrdinalIgnoreCase)) + 1;
+        if (month == 0) throw new FormatException($"'{m.Groups[1].Value}' is not an English month name.");
+        int day = int.Parse(m.Groups[2].Value, CultureInfo.InvariantCulture), year = int.Parse(m.Groups[3].Value, CultureInfo.InvariantCulture);
+        if (year is < 1000 or > 2999)
+            throw new FormatException($"the year {year} is outside 1000–2999, the years the model was trained on.");
+        int days = DateTime.DaysInMonth(year, month);
+        if (day < 1 || day > days)
+            throw new FormatException($"{MonthNames[month - 1]} {year} has days 1–{days}, not {day}.");
+        return new DateTime(year, month, day);
+    }
 
     private TaskExample Autoregressive(int[] source, int[] target, int[] alignment) =>
         new(source, QueriesAfter(target[..^1]), target, alignment);
