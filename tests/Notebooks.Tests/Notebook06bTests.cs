@@ -31,6 +31,8 @@ public class Notebook06bTests
             "untrainedResult.TokenAccuracy", "untrainedResult.AlignmentScore", "untrained.ParameterCount",
             "analyticGradient", "numericGradient", "lossUp", "lossDown", "h",
             "copyWithoutPositions.Test.TokenAccuracy", "copyWithoutPositions.Test.AlignmentScore",
+            "string.Concat(AlignmentTask.DateNormalisation.TargetTokens(results[\"date\"].Run.Model.Predict(myDate).Output))",
+            "string.Join(\" \", AlignmentTask.Sort.TargetTokens(results[\"sort\"].Run.Model.Predict(myLetters).Output))",
         };
         foreach (var t in Tasks)
             expressions.AddRange([$"results[\"{t}\"].Test.TokenAccuracy", $"results[\"{t}\"].Test.AlignmentScore",
@@ -95,10 +97,17 @@ public class Notebook06bTests
         Assert.True(nb.Value<double>("copyWithoutPositions.Test.AlignmentScore") < 0.3);
         Assert.True(nb.Value<double>("copyWithoutPositions.Test.TokenAccuracy") < nb.Value<double>("results[\"copy\"].Test.TokenAccuracy") - 0.5);
 
-        // The printed summary names every task; seven charts draw offline; the exercises are not answered.
+        // "Try it yourself": the models answer the learner's own date and letters right (worked out here), and text the date
+        // task cannot read is refused with the reason.
+        Assert.Equal("1776-07-04", nb.Value<string>("string.Concat(AlignmentTask.DateNormalisation.TargetTokens(results[\"date\"].Run.Model.Predict(myDate).Output))"));
+        Assert.Equal(string.Join(" ", "peakmind".Order()), nb.Value<string>("string.Join(\" \", AlignmentTask.Sort.TargetTokens(results[\"sort\"].Run.Model.Predict(myLetters).Output))"));
+        Assert.Contains("November 2026 has days 1–30, not 31.", nb.Stdout);
+        Assert.Contains("the year 3141 is outside 1000–2999", nb.Stdout);
+
+        // The printed summary names every task; nine charts draw offline; the exercises are not answered.
         foreach (var t in Tasks) Assert.Contains($"{t}: trained in", nb.Stdout);
         Assert.Contains("relative difference", nb.Stdout);
-        Assert.Equal(7, nb.ChartHtml.Count);
+        Assert.Equal(9, nb.ChartHtml.Count);
         Assert.Equal(nb.ChartHtml.Count, nb.ChartsDrawnInBrowser());
         nb.AssertExercisesNotAnswered(3);
     }
