@@ -42,8 +42,10 @@ public sealed class ScriptGlobals
 /// errors at once, console text line by line (a partial line after <see cref="PartialLineDelay"/>, before the next
 /// output, or at the end). The collected list keeps consecutive console text merged, as nbformat files have it.
 /// </summary>
-internal sealed class OutputCollector(ScriptSession session, Action<JsonObject>? live = null)
+internal sealed class OutputCollector(ScriptSession session, CellFrontend? frontend = null)
 {
+    private readonly Action<JsonObject>? live = frontend?.Live;
+
     /// <summary>How long console text without a line end may wait before it is sent live anyway.</summary>
     public static readonly TimeSpan PartialLineDelay = TimeSpan.FromMilliseconds(200);
 
@@ -97,6 +99,23 @@ internal sealed class OutputCollector(ScriptSession session, Action<JsonObject>?
         {
             if (!closed && streamName is not null) SendLive(streamName, pendingLive.Length);
         }
+    }
+
+    /// <summary>True when a frontend answers this cell's <c>Console.ReadLine()</c>.</summary>
+    public bool CanReadLine => frontend?.ReadLine is not null;
+
+    /// <summary>
+    /// Asks the frontend for a line. Console text written so far (a prompt such as "Your name: ") is sent first, so the
+    /// frontend shows it above the input box. Blocks the cell's thread until the answer comes.
+    /// </summary>
+    public string? ReadLine()
+    {
+        lock (gate)
+        {
+            if (closed) throw new OperationCanceledException("the cell was stopped while it waited for input.");
+            if (live is not null && streamName is not null) SendLive(streamName, pendingLive.Length);
+        }
+        return frontend!.ReadLine!("");
     }
 
     public void Display(object? value, string? mimeType)
@@ -175,6 +194,7 @@ internal sealed class ConsoleRouter(string name, TextWriter original) : TextWrit
             installed = true;
             Console.SetOut(new ConsoleRouter("stdout", Console.Out));
             Console.SetError(new ConsoleRouter("stderr", Console.Error));
+            Console.SetIn(new ConsoleInputRouter(Console.In));
         }
     }
 
@@ -194,5 +214,44 @@ internal sealed class ConsoleRouter(string name, TextWriter original) : TextWrit
     public override void Flush()
     {
         if (OutputCollector.Current is null) original.Flush();
+    }
+}
+
+/// <summary>
+/// Console.In replacement: a cell whose frontend can answer (a Jupyter client that allows stdin) asks it for each line;
+/// anything else reads the process's real input. <c>Read()</c> and <c>Peek()</c> take characters of the same lines.
+/// </summary>
+internal sealed class ConsoleInputRouter(TextReader original) : TextReader
+{
+    [ThreadStatic] private static string? buffered; // the rest of a line Read() has started, with its line end
+
+    public override string? ReadLine()
+    {
+        if (buffered is { Length: > 0 } rest)
+        {
+            buffered = null;
+            return rest.EndsWith('\n') ? rest[..^1] : rest;
+        }
+        return OutputCollector.Current is { CanReadLine: true } c ? c.ReadLine() : original.ReadLine();
+    }
+
+    public override int Peek() => Fill() ? buffered![0] : -1;
+
+    public override int Read()
+    {
+        if (!Fill()) return -1;
+        char first = buffered![0];
+        buffered = buffered[1..];
+        return first;
+    }
+
+    private bool Fill()
+    {
+        if (buffered is { Length: > 0 }) return true;
+        if (OutputCollector.Current is not { CanReadLine: true } c) return false;
+        var line = c.ReadLine();
+        if (line is null) return false;
+        buffered = line + "\n";
+        return true;
     }
 }

@@ -150,14 +150,14 @@ public sealed class ScriptSession
     /// and stack traces (<c>cellN.csx</c>).
     /// </summary>
     public Task<CellResult> RunCellAsync(string code, int cellNumber, CancellationToken cancellationToken = default) =>
-        RunCellAsync(code, cellNumber, live: null, cancellationToken);
+        RunCellAsync(code, cellNumber, frontend: null, cancellationToken);
 
     /// <summary>
-    /// Runs one cell's code as <see cref="RunCellAsync(string, int, CancellationToken)"/> does, and hands every output to
-    /// <paramref name="live"/> as soon as it exists (on the cell's thread, one at a time, in order): displays and errors
-    /// at once, console text line by line. The result still lists every output, with console text merged.
+    /// Runs one cell's code as <see cref="RunCellAsync(string, int, CancellationToken)"/> does, for a frontend that shows
+    /// outputs while the cell runs and can answer <c>Console.ReadLine()</c> (see <see cref="CellFrontend"/>). The result
+    /// still lists every output, with console text merged.
     /// </summary>
-    public async Task<CellResult> RunCellAsync(string code, int cellNumber, Action<JsonObject>? live, CancellationToken cancellationToken = default)
+    public async Task<CellResult> RunCellAsync(string code, int cellNumber, CellFrontend? frontend, CancellationToken cancellationToken = default)
     {
         var clock = Stopwatch.StartNew();
         if (IsStopped)
@@ -165,7 +165,7 @@ public sealed class ScriptSession
             var msg = "the session stopped after an earlier cell exceeded its time limit; restart the kernel / rerun the notebook.";
             return new CellResult(cellNumber, [Outputs.Error("SessionStopped", msg, [$"cell {cellNumber}: {msg}"])], false, false, clock.Elapsed, $"cell {cellNumber}: {msg}");
         }
-        var collector = new OutputCollector(this, live);
+        var collector = new OutputCollector(this, frontend);
         var run = new CellRun(CellInterruption.NewRun());
         var done = run.Done;
         var thread = new Thread(() =>

@@ -200,6 +200,53 @@ public class KernelProtocolTests
     }
 
     [Fact]
+    public async Task Console_ReadLine_asks_the_client_when_it_allows_stdin_and_reads_end_of_input_otherwise()
+    {
+        await using var k = new TestKernel();
+        var code = "Console.Write(\"Your name: \");\nvar name = Console.ReadLine();\nConsole.WriteLine($\"Hello, {name}!\");\nname.Length";
+        var request = k.Client.Send("shell", "execute_request", new JsonObject { ["code"] = code, ["store_history"] = true, ["allow_stdin"] = true });
+        var ask = k.Client.Reply("stdin");
+        Assert.Equal("input_request", ask.Type);
+        Assert.Equal(request.Id, ParentId(ask));
+        Assert.False(ask.Content["password"]!.GetValue<bool>());
+        // The prompt the cell wrote is published before the kernel asks, so the client shows it above the input box.
+        Assert.Equal("Your name: ", KernelTestClient.Text(k.Client.TryIOPub(m => ParentId(m) == request.Id && m.Type == "stream", KernelTestClient.Patience)!.Content["text"]));
+        k.Client.AnswerInput(ask, "Ada");
+
+        var reply = k.Client.Reply("shell");
+        Assert.Equal("ok", S(reply.Content["status"]));
+        var iopub = k.Client.IOPubFor(request);
+        Assert.Equal("Hello, Ada!\n", KernelTestClient.Text(iopub.Single(m => m.Type == "stream").Content["text"]));
+        Assert.Equal("3", S(iopub.Single(m => m.Type == "execute_result").Content["data"]!["text/plain"]));
+
+        // A client that does not allow stdin (nbconvert) gets end of input at once.
+        var (_, outputs) = k.Client.Execute("Console.ReadLine() is null");
+        Assert.Equal("True", S(outputs.Single(m => m.Type == "execute_result").Content["data"]!["text/plain"]));
+    }
+
+    [Fact]
+    public async Task A_cell_waiting_for_input_can_be_interrupted_and_the_next_question_is_answered()
+    {
+        await using var k = new TestKernel();
+        var waiting = k.Client.Send("shell", "execute_request", new JsonObject { ["code"] = "Console.ReadLine()", ["store_history"] = true, ["allow_stdin"] = true });
+        var firstAsk = k.Client.Reply("stdin");
+        Assert.Equal(waiting.Id, ParentId(firstAsk));
+        Assert.Equal("ok", S(k.Client.Request("control", "interrupt_request", []).Reply.Content["status"]));
+        var interrupted = k.Client.Reply("shell");
+        Assert.Equal("error", S(interrupted.Content["status"]));
+        Assert.Equal(nameof(OperationCanceledException), S(interrupted.Content["ename"]));
+
+        // A late answer to the abandoned question must not be taken as the answer to the next one.
+        k.Client.AnswerInput(firstAsk, "too late");
+        var next = k.Client.Send("shell", "execute_request", new JsonObject { ["code"] = "Console.ReadLine()", ["store_history"] = true, ["allow_stdin"] = true });
+        var secondAsk = k.Client.Reply("stdin");
+        Assert.Equal(next.Id, ParentId(secondAsk));
+        k.Client.AnswerInput(secondAsk, "in time");
+        Assert.Equal("ok", S(k.Client.Reply("shell").Content["status"]));
+        Assert.Equal("in time", S(k.Client.IOPubFor(next).Single(m => m.Type == "execute_result").Content["data"]!["text/plain"]));
+    }
+
+    [Fact]
     public async Task Completion_offers_members_after_a_dot_and_variables_from_earlier_cells()
     {
         await using var k = new TestKernel();

@@ -55,7 +55,7 @@ internal sealed class KernelTestClient : IDisposable
 {
     public static readonly TimeSpan Patience = TimeSpan.FromSeconds(60);
 
-    private readonly DealerSocket shell = new(), control = new();
+    private readonly DealerSocket shell = new(), control = new(), stdin = new();
     private readonly SubscriberSocket iopub = new();
     private readonly RequestSocket heartbeat = new();
     private readonly MessageCodec codec;
@@ -65,7 +65,11 @@ internal sealed class KernelTestClient : IDisposable
     public KernelTestClient(ConnectionInfo c)
     {
         codec = new MessageCodec(new MessageSigner(c.Key));
+        // stdin shares shell's routing identity, as in jupyter_client: the kernel addresses input requests to the client
+        // by the identity its execute request came from.
+        shell.Options.Identity = stdin.Options.Identity = Encoding.UTF8.GetBytes(session);
         shell.Connect(c.Endpoint(c.ShellPort));
+        stdin.Connect(c.Endpoint(c.StdinPort));
         control.Connect(c.Endpoint(c.ControlPort));
         iopub.Connect(c.Endpoint(c.IOPubPort));
         iopub.SubscribeToAnyTopic();
@@ -89,6 +93,14 @@ internal sealed class KernelTestClient : IDisposable
         Header = JupyterMessage.NewHeader(type, session),
         Content = content,
     };
+
+    /// <summary>Answers an input_request on stdin with <paramref name="value"/>, as a frontend does when the user presses Enter.</summary>
+    public void AnswerInput(JupyterMessage inputRequest, string value) => SendFrames("stdin", Encode(new JupyterMessage
+    {
+        Header = JupyterMessage.NewHeader("input_reply", session),
+        ParentHeader = inputRequest.Header,
+        Content = new JsonObject { ["value"] = value },
+    }));
 
     /// <summary>The frames of <paramref name="message"/> as a client sends them (no routing identity: DEALER).</summary>
     public NetMQMessage Encode(JupyterMessage message) => codec.Encode(message);
@@ -173,12 +185,13 @@ internal sealed class KernelTestClient : IDisposable
     {
         "shell" => shell,
         "control" => control,
+        "stdin" => stdin,
         _ => throw new ArgumentException(channel),
     };
 
     public void Dispose()
     {
-        foreach (var s in new NetMQSocket[] { shell, control, iopub, heartbeat })
+        foreach (var s in new NetMQSocket[] { shell, control, stdin, iopub, heartbeat })
         {
             s.Options.Linger = TimeSpan.Zero;
             s.Dispose();

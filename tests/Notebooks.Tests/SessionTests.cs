@@ -21,6 +21,27 @@ public class SessionTests(SessionFixture fx) : IClassFixture<SessionFixture>
     }
 
     [Fact]
+    public async Task Console_input_comes_from_the_frontend_line_by_line_for_ReadLine_Read_and_Peek()
+    {
+        var answers = new Queue<string?>(["42", "second line", null]);
+        var prompts = new List<string>();
+        var live = new List<JsonObject>();
+        var frontend = new CellFrontend
+        {
+            Live = o => { lock (live) live.Add(o); },
+            ReadLine = prompt => { prompts.Add(prompt); return answers.Dequeue(); },
+        };
+        var r = await fx.Session.RunCellAsync(
+            "Console.Write(\"number? \");\nvar first = (char)Console.Read();\nvar peeked = (char)Console.In.Peek();\nvar rest = Console.ReadLine();\n" +
+            "var next = Console.ReadLine();\nvar end = Console.ReadLine();\n$\"{first}|{peeked}|{rest}|{next}|{end is null}\"", fx.NextNumber(), frontend);
+        Assert.True(r.Succeeded, r.ErrorSummary);
+        Assert.Equal("4|2|2|second line|True", r.ReturnValue);
+        Assert.Equal(3, prompts.Count); // one question per line: Read and Peek took their characters from the first line
+        // The prompt went out before the first question, so a frontend shows it above its input box.
+        Assert.Equal("number? ", string.Concat(live.First()["text"]!.AsArray().Select(l => l!.GetValue<string>())));
+    }
+
+    [Fact]
     public async Task Display_and_console_writes_become_outputs_in_order_and_a_trailing_expression_the_result()
     {
         var n = fx.NextNumber();

@@ -35,8 +35,8 @@ public sealed class KernelOptions
 /// request blocks it, as in IPython; the cell itself runs on its own thread inside the session);
 /// control (interrupt, shutdown) has its own thread so it is answered while a cell runs; heartbeat
 /// echoes on a third. No NetMQPoller is used, so no SynchronizationContext is installed around cells.
-/// iopub (outputs, status) is shared behind a lock; stdin is bound but never used (the kernel does not
-/// ask for input: <c>Console.ReadLine()</c> in a cell reads end of input).
+/// iopub (outputs, status) is shared behind a lock; stdin is used by the running cell's thread when the cell calls
+/// <c>Console.ReadLine()</c> and the client allows stdin (otherwise the cell reads end of input).
 /// </para>
 /// Every incoming message must carry a valid HMAC-SHA256 signature made with the connection file's key;
 /// anything else is dropped unanswered and logged.
@@ -54,6 +54,7 @@ public sealed class JupyterKernel : IDisposable
     private readonly string kernelSession = Guid.NewGuid().ToString("N");
     private readonly ScriptSession session;
     private readonly Lock iopubGate = new();
+    private readonly Lock stdinGate = new();
     private readonly Lock stateGate = new();
     private readonly TaskCompletionSource stopped = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly List<Thread> threads = [];
@@ -143,7 +144,11 @@ public sealed class JupyterKernel : IDisposable
                 iopub?.Dispose();
                 iopub = null;
             }
-            stdin?.Dispose();
+            lock (stdinGate)
+            {
+                stdin?.Dispose();
+                stdin = null;
+            }
             stopped.TrySetResult();
         });
     }
@@ -305,22 +310,29 @@ public sealed class JupyterKernel : IDisposable
         if (!silent) Publish(request, "execute_input", new JsonObject { ["code"] = code, ["execution_count"] = count });
 
         CellResult result;
+        using var asking = new CancellationTokenSource();
         Volatile.Write(ref interruptPending, 0);
         executing = true;
         try
         {
             // Outputs are published as the cell produces them, so long cells (training runs) show their progress.
-            Action<JsonObject>? live = silent ? null : output =>
+            // Console.ReadLine() asks the client when it allows stdin, and reads end of input when it does not.
+            var frontend = new CellFrontend
             {
-                if (ToMessage(output, count) is var (type, content)) Publish(request, type, content);
+                Live = silent ? null : output =>
+                {
+                    if (ToMessage(output, count) is var (type, content)) Publish(request, type, content);
+                },
+                ReadLine = Bool(request.Content, "allow_stdin", false) && !silent ? prompt => AskForInput(request, prompt, asking) : _ => null,
             };
-            var run = session.RunCellAsync(code, cellNumber, live); // the cell is running (interruptible) when this returns
+            var run = session.RunCellAsync(code, cellNumber, frontend); // the cell is running (interruptible) when this returns
             if (Interlocked.Exchange(ref interruptPending, 0) == 1) session.Interrupt();
             result = run.GetAwaiter().GetResult();
         }
         finally
         {
             executing = false;
+            asking.Cancel(); // an abandoned cell still waiting for input stops waiting
         }
 
         var error = result.Outputs.LastOrDefault(o => o["output_type"]?.GetValue<string>() == "error");
@@ -464,6 +476,39 @@ public sealed class JupyterKernel : IDisposable
         var reply = new JsonObject { ["status"] = status };
         if (status == "incomplete") reply["indent"] = indent;
         return reply;
+    }
+
+    /// <summary>
+    /// Sends an input_request on stdin to the client that sent <paramref name="request"/> and waits for its input_reply
+    /// (the cell's thread blocks here). Replies to other requests are dropped; the wait ends with
+    /// <see cref="OperationCanceledException"/> when the cell is stopped or the kernel shuts down.
+    /// </summary>
+    private string? AskForInput(JupyterMessage request, string prompt, CancellationTokenSource asking)
+    {
+        var token = asking.Token;
+        var ask = new JupyterMessage
+        {
+            Identities = request.Identities,
+            Header = JupyterMessage.NewHeader("input_request", kernelSession),
+            ParentHeader = request.Header,
+            Content = new JsonObject { ["prompt"] = prompt, ["password"] = false },
+        };
+        lock (stdinGate)
+        {
+            if (stdin is null || stopping) throw new OperationCanceledException("the kernel is shutting down.");
+            stdin.SendMultipartMessage(codec.Encode(ask));
+            NetMQMessage? frames = null;
+            while (true)
+            {
+                if (stopping || token.IsCancellationRequested) throw new OperationCanceledException("the cell was stopped while it waited for input.");
+                if (!stdin.TryReceiveMultipartMessage(PollInterval, ref frames)) continue;
+                var reply = Receive(frames!, "stdin");
+                if (reply is null) continue;
+                if (reply.Type == "input_reply" && reply.ParentHeader["msg_id"]?.GetValue<string>() == ask.Id)
+                    return reply.Content["value"] is JsonValue v && v.TryGetValue<string>(out var line) ? line : "";
+                options.Log.WriteLine($"kernel: dropped a {reply.Type} on stdin that does not answer the open input request");
+            }
+        }
     }
 
     private void Reply(RouterSocket socket, JupyterMessage request, string type, JsonObject content) =>
