@@ -225,6 +225,10 @@ internal sealed class ConsoleInputRouter(TextReader original) : TextReader
 {
     [ThreadStatic] private static string? buffered; // the rest of a line Read() has started, with its line end
 
+    /// <summary>What reads outside a frontend-answered cell get instead of the process's input (the kernel sets
+    /// <see cref="TextReader.Null"/>: Jupyter's stdin is not the user's). Null: the process's own input.</summary>
+    public static TextReader? ProcessInput { get; set; }
+
     public override string? ReadLine()
     {
         if (buffered is { Length: > 0 } rest)
@@ -232,7 +236,7 @@ internal sealed class ConsoleInputRouter(TextReader original) : TextReader
             buffered = null;
             return rest.EndsWith('\n') ? rest[..^1] : rest;
         }
-        return OutputCollector.Current is { CanReadLine: true } c ? c.ReadLine() : original.ReadLine();
+        return OutputCollector.Current is { CanReadLine: true } c ? c.ReadLine() : (ProcessInput ?? original).ReadLine();
     }
 
     public override int Peek() => Fill() ? buffered![0] : -1;

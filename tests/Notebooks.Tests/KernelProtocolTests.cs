@@ -211,7 +211,7 @@ public class KernelProtocolTests
         Assert.False(ask.Content["password"]!.GetValue<bool>());
         // The prompt the cell wrote is published before the kernel asks, so the client shows it above the input box.
         Assert.Equal("Your name: ", KernelTestClient.Text(k.Client.TryIOPub(m => ParentId(m) == request.Id && m.Type == "stream", KernelTestClient.Patience)!.Content["text"]));
-        k.Client.AnswerInput(ask, "Ada");
+        k.Client.AnswerInput(ask, "Ada", withParent: false); // as jupyter_client answers
 
         var reply = k.Client.Reply("shell");
         Assert.Equal("ok", S(reply.Content["status"]));

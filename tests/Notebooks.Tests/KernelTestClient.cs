@@ -94,11 +94,14 @@ internal sealed class KernelTestClient : IDisposable
         Content = content,
     };
 
-    /// <summary>Answers an input_request on stdin with <paramref name="value"/>, as a frontend does when the user presses Enter.</summary>
-    public void AnswerInput(JupyterMessage inputRequest, string value) => SendFrames("stdin", Encode(new JupyterMessage
+    /// <summary>
+    /// Answers an input_request on stdin with <paramref name="value"/>, as a frontend does when the user presses Enter:
+    /// with the request as parent header, or without one, as jupyter_client sends it.
+    /// </summary>
+    public void AnswerInput(JupyterMessage inputRequest, string value, bool withParent = true) => SendFrames("stdin", Encode(new JupyterMessage
     {
         Header = JupyterMessage.NewHeader("input_reply", session),
-        ParentHeader = inputRequest.Header,
+        ParentHeader = withParent ? inputRequest.Header : [],
         Content = new JsonObject { ["value"] = value },
     }));
 

@@ -480,7 +480,8 @@ public sealed class JupyterKernel : IDisposable
 
     /// <summary>
     /// Sends an input_request on stdin to the client that sent <paramref name="request"/> and waits for its input_reply
-    /// (the cell's thread blocks here). Replies to other requests are dropped; the wait ends with
+    /// (the cell's thread blocks here). Messages left over from earlier questions are dropped first, and so is a reply
+    /// whose parent header names another question (jupyter_client sends none, as IPython expects); the wait ends with
     /// <see cref="OperationCanceledException"/> when the cell is stopped or the kernel shuts down.
     /// </summary>
     private string? AskForInput(JupyterMessage request, string prompt, CancellationTokenSource asking)
@@ -496,15 +497,19 @@ public sealed class JupyterKernel : IDisposable
         lock (stdinGate)
         {
             if (stdin is null || stopping) throw new OperationCanceledException("the kernel is shutting down.");
-            stdin.SendMultipartMessage(codec.Encode(ask));
             NetMQMessage? frames = null;
+            while (stdin.TryReceiveMultipartMessage(TimeSpan.Zero, ref frames)) // answers that came too late for an earlier question
+                options.Log.WriteLine("kernel: dropped a stale message on stdin");
+            stdin.SendMultipartMessage(codec.Encode(ask));
             while (true)
             {
                 if (stopping || token.IsCancellationRequested) throw new OperationCanceledException("the cell was stopped while it waited for input.");
                 if (!stdin.TryReceiveMultipartMessage(PollInterval, ref frames)) continue;
                 var reply = Receive(frames!, "stdin");
                 if (reply is null) continue;
-                if (reply.Type == "input_reply" && reply.ParentHeader["msg_id"]?.GetValue<string>() == ask.Id)
+                // jupyter_client sends input_reply without a parent header; one that names a parent must name this question.
+                var parent = reply.ParentHeader["msg_id"]?.GetValue<string>();
+                if (reply.Type == "input_reply" && (string.IsNullOrEmpty(parent) || parent == ask.Id))
                     return reply.Content["value"] is JsonValue v && v.TryGetValue<string>(out var line) ? line : "";
                 options.Log.WriteLine($"kernel: dropped a {reply.Type} on stdin that does not answer the open input request");
             }

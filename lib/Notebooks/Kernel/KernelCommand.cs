@@ -70,6 +70,9 @@ public static class KernelCommand
         }
         if (file is null) return Fail(stderr, "kernel needs --connection-file FILE (Jupyter passes it; see kernel --help)");
 
+        // Jupyter's own stdin is not the user's: a cell reads input through the client (input_request), or end of input;
+        // anything else that reads Console.In in this process reads end of input instead of hanging.
+        ConsoleInputRouter.ProcessInput = TextReader.Null;
         JupyterKernel kernel;
         try
         {
@@ -81,7 +84,6 @@ public static class KernelCommand
         {
             return Fail(stderr, e.Message);
         }
-        Console.SetIn(TextReader.Null); // cells cannot be asked for input: ReadLine() reads end of input instead of hanging
         // A front end that interrupts with SIGINT (a kernelspec without "interrupt_mode": "message") interrupts the cell, not the process.
         using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, c =>
         {
