@@ -336,18 +336,21 @@ public static partial class Charts
     }
 
     /// <summary>
-    /// Heatmap categories must be distinct or plotly merges them: repeated tokens ("the", "the")
-    /// get a position suffix ("the", "the#2") so every row and column keeps its own cell.
+    /// Heatmap categories must be distinct or plotly merges them: a repeated token ("the" … "the") gets invisible
+    /// zero-width spaces appended (U+200B, one more for each repeat), so every row and column keeps its own cell and the
+    /// axis still reads "the" twice, as the sentence does.
     /// </summary>
+    internal const char InvisibleSuffix = '\u200B';
+
     internal static object[] Unique(IReadOnlyList<string> labels)
     {
-        var seen = new Dictionary<string, int>(StringComparer.Ordinal);
+        var used = new HashSet<string>(StringComparer.Ordinal);
         var result = new object[labels.Count];
         for (int i = 0; i < labels.Count; i++)
         {
             string label = labels[i] ?? "";
-            seen[label] = seen.TryGetValue(label, out int n) ? n + 1 : 1;
-            result[i] = seen[label] == 1 ? label : $"{label}#{seen[label]}";
+            while (!used.Add(label)) label += InvisibleSuffix;
+            result[i] = label;
         }
         return result;
     }
