@@ -64,7 +64,7 @@ public static partial class Charts
 
     /// <summary>
     /// Lines through the mean of several runs (for example several seeds), with a bar from the lowest to the highest run at
-    /// each point, so the spread between runs is visible.
+    /// each point, so the spread between runs is visible. The x axis has its ticks at the measured x values.
     /// </summary>
     /// <param name="x">The x values.</param>
     /// <param name="series">Named series: the mean, the lowest and the highest value at each x.</param>
@@ -95,6 +95,8 @@ public static partial class Charts
             });
             return trace;
         }).ToArray();
-        return Theme.Chart(Theme.Layout(title, xLabel, yLabel), traces);
+        var layout = Theme.Layout(title, xLabel, yLabel);
+        ((Dictionary<string, object?>)layout.GetPropertyValue("xaxis"))["tickvals"] = x.ToArray(); // ticks where the measurements are
+        return Theme.Chart(layout, traces);
     }
 }

@@ -145,6 +145,7 @@ public class Notebook06bTests
         Assert.Equal(0.1, up[1], 12);
         Assert.Equal(0.05, down[0], 12);
         Assert.Equal(0.2, down[1], 12);
+        Assert.Equal([16.0, 32.0], Numbers(spread, "tickvals"));
         Assert.Throws<ArgumentException>(() => Charts.MeanWithRange([16, 32], [("x", [0.9], [0.8], [1.0])], "A", "l", "a"));
     }
 }
