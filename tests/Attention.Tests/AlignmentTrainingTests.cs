@@ -40,6 +40,7 @@ public class AlignmentTrainingTests
             sum += mass / aligned;
         }
         Assert.Equal(sum / test.Count, result.AlignmentScore, 12);
+        Assert.Equal(result.AlignmentScore, result.BestHeadAlignmentScore, 12); // one head: the best head is the head
     }
 
     [Fact]
@@ -50,5 +51,18 @@ public class AlignmentTrainingTests
         var result = AlignmentTraining.Evaluate(model, task.Samples(AlignmentTraining.EvaluationSeed, 50));
         Assert.True(result.TokenAccuracy < 0.3, $"token accuracy {result.TokenAccuracy:P1}");
         Assert.True(result.AlignmentScore < 0.4, $"alignment score {result.AlignmentScore:F3}");
+    }
+
+    [Fact]
+    public void Best_head_score_takes_each_output_from_the_head_that_looks_most_at_its_source()
+    {
+        var a = MathNet.Numerics.LinearAlgebra.Matrix<double>.Build.DenseOfArray(new[,] { { 0.9, 0.1 }, { 0.2, 0.8 }, { 0.5, 0.5 } });
+        var b = MathNet.Numerics.LinearAlgebra.Matrix<double>.Build.DenseOfArray(new[,] { { 0.3, 0.7 }, { 0.6, 0.4 }, { 1.0, 0.0 } });
+        int[] alignment = [1, 0, -1];
+        Assert.Equal((0.7 + 0.6) / 2, AlignmentTraining.BestHeadAlignmentScore([a, b], alignment), 12);
+        Assert.Equal(AlignmentTraining.AlignmentScore(a, alignment), AlignmentTraining.BestHeadAlignmentScore([a], alignment), 12);
+        Assert.Throws<ArgumentException>(() => AlignmentTraining.BestHeadAlignmentScore([], alignment));
+        Assert.Throws<ArgumentException>(() => AlignmentTraining.BestHeadAlignmentScore([a, b.SubMatrix(0, 2, 0, 2)], alignment));
+        Assert.Equal(0.8, a[1, 1]); // the inputs are not changed
     }
 }

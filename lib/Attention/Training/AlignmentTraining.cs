@@ -27,7 +27,11 @@ public sealed record TrainingSettings(int Steps = 2000, int BatchSize = 16, doub
 /// <param name="SequenceAccuracy">Share of examples whose whole output is right.</param>
 /// <param name="AlignmentScore">The mean over examples of <see cref="AlignmentTraining.AlignmentScore"/>: the attention weight on the expected source position, averaged over the outputs that have one.</param>
 /// <param name="Examples">Number of examples.</param>
-public sealed record AlignmentEvaluation(double TokenAccuracy, double SequenceAccuracy, double AlignmentScore, int Examples);
+/// <param name="BestHeadAlignmentScore">The same score taking, for each output, the head that puts the most weight on the
+/// expected source position (<see cref="AlignmentTraining.BestHeadAlignmentScore"/>); with one head it equals
+/// <paramref name="AlignmentScore"/>.</param>
+public sealed record AlignmentEvaluation(double TokenAccuracy, double SequenceAccuracy, double AlignmentScore, int Examples,
+    double BestHeadAlignmentScore);
 
 /// <summary>A trained <see cref="AlignmentModel"/> with its loss curve.</summary>
 /// <param name="Model">The model.</param>
@@ -81,10 +85,11 @@ public static class AlignmentTraining
         Check.NotNull(model, nameof(model));
         Check.NotNull(examples, nameof(examples));
         int tokens = 0, rightTokens = 0, count = 0, rightSequences = 0;
-        double scores = 0;
+        double scores = 0, bestHeadScores = 0;
         foreach (var e in examples)
         {
             var p = model.Predict(e);
+            bestHeadScores += BestHeadAlignmentScore(p.HeadWeights, e.Alignment);
             int right = p.Output.Zip(e.Target, (a, b) => a == b ? 1 : 0).Sum();
             tokens += e.Target.Length;
             rightTokens += right;
@@ -93,7 +98,7 @@ public static class AlignmentTraining
             count++;
         }
         if (count == 0) throw new ArgumentException("There are no examples to evaluate.", nameof(examples));
-        return new AlignmentEvaluation((double)rightTokens / tokens, (double)rightSequences / count, scores / count, count);
+        return new AlignmentEvaluation((double)rightTokens / tokens, (double)rightSequences / count, scores / count, count, bestHeadScores / count);
     }
 
     /// <summary>Means of consecutive blocks of <paramref name="values"/> (e.g. a loss curve of 2000 steps as 100 points), with the
@@ -144,5 +149,27 @@ public static class AlignmentTraining
             n++;
         }
         return n == 0 ? double.NaN : sum / n;
+    }
+
+    /// <summary>
+    /// The alignment score of several heads when each output may be read from its best head: for each output j that has an
+    /// expected source position a_j, the largest weight any head puts on a_j, averaged over those outputs. Heads can share
+    /// the work (one follows the year, another the month), which the mean over heads hides.
+    /// </summary>
+    /// <param name="heads">Each head's weights <c>[outputs, sources]</c>, all the same shape.</param>
+    /// <param name="alignment">The expected source position of each output, or −1 for none.</param>
+    /// <returns>The score in [0, 1], or NaN when no output has an expected position.</returns>
+    public static double BestHeadAlignmentScore(IReadOnlyList<Matrix<double>> heads, IReadOnlyList<int> alignment)
+    {
+        Check.NotNull(heads, nameof(heads));
+        if (heads.Count == 0) throw new ArgumentException("Pass at least one head's weights.", nameof(heads));
+        var best = heads[0].Clone();
+        for (int h = 1; h < heads.Count; h++)
+        {
+            if (heads[h].RowCount != best.RowCount || heads[h].ColumnCount != best.ColumnCount)
+                throw new ArgumentException($"Head {h} is {Check.Shape(heads[h])} but head 0 is {Check.Shape(heads[0])}; all heads have the same shape.", nameof(heads));
+            best = best.PointwiseMaximum(heads[h]);
+        }
+        return AlignmentScore(best, alignment);
     }
 }
