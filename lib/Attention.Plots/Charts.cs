@@ -118,7 +118,8 @@ public static partial class Charts
         var grid = new Dictionary<string, object?> { ["rows"] = 1, ["columns"] = panels.Count, ["pattern"] = "independent" };
         if (xgap is double gap) grid["xgap"] = gap;
         layout.SetProperty("grid", grid);
-        layout.SetProperty("width", Math.Min(1500, 140 + panelWidth * panels.Count));
+        // At most about a notebook column wide (1000 px): more panels get narrower rather than a horizontal scroll bar.
+        layout.SetProperty("width", Math.Min(1000, 140 + panelWidth * panels.Count));
         layout.SetProperty("height", height);
         return Theme.Chart(layout, traces);
     }

@@ -21,6 +21,9 @@ public class Notebook06bTests
 
     private static string Weights(string task) => $"results[\"{task}\"].Run.Model.Predict({Example(task)}).Weights.ToArray()";
 
+    /// <summary>Per head, on the learner's date: how many outputs have their strongest weight on the expected source token.</summary>
+    private const string HeadsFollowing = "fourHeadsOnMyDate.HeadWeights.Select(w => Enumerable.Range(0, myDate.Target.Length).Count(j => myDate.Alignment[j] >= 0 && Enumerable.Range(0, myDate.Source.Length).MaxBy(i => w[j, i]) == myDate.Alignment[j])).ToArray()";
+
     private static string Tokens(string task) => $"{Sample(task, "SourceTokens")}({Example(task)})";
 
     [Fact]
@@ -33,6 +36,7 @@ public class Notebook06bTests
             "copyWithoutPositions.Test.TokenAccuracy", "copyWithoutPositions.Test.AlignmentScore",
             "string.Concat(AlignmentTask.DateNormalisation.TargetTokens(results[\"date\"].Run.Model.Predict(myDate).Output))",
             "string.Join(\" \", AlignmentTask.Sort.TargetTokens(results[\"sort\"].Run.Model.Predict(myLetters).Output))",
+            "fourHeadsTest.TokenAccuracy", "fourHeadsTest.AlignmentScore", "fourHeadsTest.BestHeadAlignmentScore", "fourHeadsOnMyDate.HeadWeights.Count", HeadsFollowing,
         };
         foreach (var t in Tasks)
             expressions.AddRange([$"results[\"{t}\"].Test.TokenAccuracy", $"results[\"{t}\"].Test.AlignmentScore",
@@ -104,10 +108,20 @@ public class Notebook06bTests
         Assert.Contains("November 2026 has days 1–30, not 31.", nb.Stdout);
         Assert.Contains("the year 3141 is outside 1000–2999", nb.Stdout);
 
-        // The printed summary names every task; nine charts draw offline; the exercises are not answered.
+        // Four heads: as accurate, the mean over heads "much less" aligned than one head, the best head "still most of its
+        // weight" on the expected token.
+        Assert.Equal(4, nb.Value<int>("fourHeadsOnMyDate.HeadWeights.Count"));
+        Assert.True(nb.Value<double>("fourHeadsTest.TokenAccuracy") >= 0.95);
+        double meanOverHeads = nb.Value<double>("fourHeadsTest.AlignmentScore"), bestHead = nb.Value<double>("fourHeadsTest.BestHeadAlignmentScore");
+        Assert.True(meanOverHeads < nb.Value<double>("results[\"date\"].Test.AlignmentScore") - 0.2, $"mean over 4 heads {meanOverHeads:F3}");
+        Assert.True(bestHead > 0.75 && bestHead > meanOverHeads + 0.2, $"best head {bestHead:F3}, mean {meanOverHeads:F3}");
+        // "each follows the expected alignment for some outputs and looks elsewhere for the others"
+        Assert.All(nb.Value<int[]>(HeadsFollowing), n => Assert.InRange(n, 1, 7));
+
+        // The printed summary names every task; ten charts draw offline; the exercises are not answered.
         foreach (var t in Tasks) Assert.Contains($"{t}: trained in", nb.Stdout);
         Assert.Contains("relative difference", nb.Stdout);
-        Assert.Equal(9, nb.ChartHtml.Count);
+        Assert.Equal(10, nb.ChartHtml.Count);
         Assert.Equal(nb.ChartHtml.Count, nb.ChartsDrawnInBrowser());
         nb.AssertExercisesNotAnswered(3);
     }
