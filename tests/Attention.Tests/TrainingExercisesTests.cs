@@ -94,4 +94,21 @@ public class TrainingExercisesTests
         Assert.False(swapped.Correct);
         Assert.Contains("Hint: Rotary.Apply(q, startPosition: m)", swapped.Message);
     }
+
+    [Fact]
+    public void Alibi_only_weights()
+    {
+        var right = ShootoutExercises.CheckAlibiOnlyWeights((i, m) => Softmax.Of(Enumerable.Range(0, i + 1).Select(j => -m * (i - j)).ToArray()));
+        Assert.True(right.Correct, right.Message);
+        Assert.Contains("cannot single out the token 3 back", right.Message);
+        var raw = ShootoutExercises.CheckAlibiOnlyWeights((i, m) => Enumerable.Range(0, i + 1).Select(j => -m * (i - j)).ToArray());
+        Assert.False(raw.Correct);
+        Assert.Contains("apply softmax", raw.Message);
+        var wrongSign = ShootoutExercises.CheckAlibiOnlyWeights((i, m) => Softmax.Of(Enumerable.Range(0, i + 1).Select(j => m * (i - j)).ToArray()));
+        Assert.False(wrongSign.Correct);
+        Assert.Contains("farthest key gets the most weight", wrongSign.Message);
+        var uniform = ShootoutExercises.CheckAlibiOnlyWeights((i, m) => Enumerable.Repeat(1.0 / (i + 1), i + 1).ToArray());
+        Assert.False(uniform.Correct);
+        Assert.Contains("Hint: the score of key j is the bias", uniform.Message);
+    }
 }

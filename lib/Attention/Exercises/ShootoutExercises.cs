@@ -64,4 +64,37 @@ public static class ShootoutExercises
             return Grade.Pass($"{what}: (5, 2) and (40, 37) give the same score: only m − n matters");
         }, hint);
     }
+
+    /// <summary>
+    /// Exercise 3: the attention weights that ALiBi alone gives a query at position i over keys 0 … i when every content
+    /// score is equal: softmax of the bias −m·(i − j). Checked for several positions and slopes; the pass message draws
+    /// the lesson: the largest weight is always on the query's own position, so no slope singles out "3 back".
+    /// </summary>
+    /// <param name="weights">The learner's function: (i, m) → i + 1 weights, one per key 0 … i.</param>
+    /// <returns>The verdict.</returns>
+    public static CheckResult CheckAlibiOnlyWeights(Func<int, double, double[]> weights)
+    {
+        ArgumentNullException.ThrowIfNull(weights);
+        const string what = "ALiBi-only attention weights";
+        const string hint = "the score of key j is the bias −m·(i − j) (0 for the query itself, more negative further back); the weights are Softmax.Of of those i + 1 scores.";
+        return Grade.Guard(what, () =>
+        {
+            foreach (var (i, m) in new[] { (5, 0.5), (8, Alibi.Slopes(1)[0]), (3, 4.0), (0, 1.0) })
+            {
+                var bias = Enumerable.Range(0, i + 1).Select(j => -m * (i - j)).ToArray();
+                var expected = Softmax.Of(bias);
+                var actual = weights(i, m);
+                if (actual is not null && actual.Length == i + 1)
+                {
+                    if (Math.Abs(actual.Sum() - 1) > 1e-6)
+                        return Grade.Fail(what, $"for i = {i}, m = {m} your weights add up to {actual.Sum():G4}, not 1: apply softmax to the biases", hint);
+                    if (i > 0 && actual[0] > actual[i])
+                        return Grade.Fail(what, $"for i = {i}, m = {m} the farthest key gets the most weight: the bias must fall with distance (−m·(i − j))", hint);
+                }
+                var verdict = Grade.Values($"{what} for i = {i}, m = {m}", expected, actual, hint, 1e-9);
+                if (!verdict.Correct) return verdict;
+            }
+            return Grade.Pass($"{what}: whatever the slope, the query's own position gets the most weight and weight falls with distance, so ALiBi alone cannot single out the token 3 back");
+        }, hint);
+    }
 }
