@@ -22,12 +22,7 @@ public static class HistoryAttention
     /// <returns>The weights <c>[candidates, history]</c>, interests <c>[candidates, d]</c> and scores.</returns>
     public static HistoryAttentionResult Score(Matrix<double> candidates, Matrix<double> history, double recencySlope = 0.0)
     {
-        Check.NotNull(candidates, nameof(candidates));
-        Check.NotNull(history, nameof(history));
-        if (candidates.ColumnCount != history.ColumnCount)
-            throw new ArgumentException(
-                $"The candidates are {Check.Shape(candidates)} but the history is {Check.Shape(history)}: items must live in one space (same number of columns).",
-                nameof(history));
+        CheckSameSpace(candidates, history);
         if (!(recencySlope >= 0) || double.IsInfinity(recencySlope))
             throw new ArgumentOutOfRangeException(nameof(recencySlope), recencySlope, $"recencySlope must be finite and ≥ 0, but it is {recencySlope}.");
         // One query "now", aligned to the end of the history: bias −slope·(n − 1 − j), the same for every candidate.
@@ -45,14 +40,19 @@ public static class HistoryAttention
     /// <returns>One score per candidate.</returns>
     public static double[] MeanPoolScores(Matrix<double> candidates, Matrix<double> history)
     {
+        CheckSameSpace(candidates, history);
+        if (history.RowCount == 0) return new double[candidates.RowCount];
+        var mean = history.ColumnSums() / history.RowCount;
+        return (candidates * mean).ToArray();
+    }
+
+    private static void CheckSameSpace(Matrix<double> candidates, Matrix<double> history)
+    {
         Check.NotNull(candidates, nameof(candidates));
         Check.NotNull(history, nameof(history));
         if (candidates.ColumnCount != history.ColumnCount)
             throw new ArgumentException(
                 $"The candidates are {Check.Shape(candidates)} but the history is {Check.Shape(history)}: items must live in one space (same number of columns).",
                 nameof(history));
-        if (history.RowCount == 0) return new double[candidates.RowCount];
-        var mean = history.ColumnSums() / history.RowCount;
-        return (candidates * mean).ToArray();
     }
 }

@@ -53,13 +53,6 @@ public static class CellInterruption
         }
     }
 
-    /// <summary>True when <paramref name="run"/> was cancelled.</summary>
-    internal static bool IsCancelled(int run)
-    {
-        var flags = Volatile.Read(ref cancelled);
-        return (uint)run < (uint)flags.Length && flags[run] != 0;
-    }
-
     /// <summary>
     /// Returns <paramref name="code"/> with a <see cref="Check"/> call for run <paramref name="run"/> at the
     /// start of every loop body, or the code itself when it has no loops. No line breaks are added.

@@ -201,7 +201,7 @@ internal sealed class KernelTestClient : IDisposable
         }
     }
 
-    public static string Text(JsonNode? n) => n is JsonArray a ? string.Concat(a.Select(x => x!.GetValue<string>())) : n?.GetValue<string>() ?? "";
+    public static string Text(JsonNode? n) => n is null ? "" : TestNotebooks.CellText(n);
 
     public static byte[] Utf8(string s) => Encoding.UTF8.GetBytes(s);
 }

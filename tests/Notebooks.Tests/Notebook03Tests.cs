@@ -1,4 +1,3 @@
-using System.Text.Json.Nodes;
 using Attention.Plots;
 using MathNet.Numerics.LinearAlgebra;
 using Plotly.NET;

@@ -1,5 +1,3 @@
-using System.Text.Json.Nodes;
-
 namespace Notebooks.Tests;
 
 /// <summary>
@@ -9,8 +7,6 @@ namespace Notebooks.Tests;
 /// </summary>
 public class Notebook05Tests
 {
-    private static string Text(JsonNode node) => node is JsonArray a ? string.Concat(a.Select(l => l!.GetValue<string>())) : node.GetValue<string>();
-
     [Fact]
     public async Task Runs_and_its_port_errata_charts_and_exercises_hold()
     {

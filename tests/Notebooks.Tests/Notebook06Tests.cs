@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Text.Json.Nodes;
 
 namespace Notebooks.Tests;
 
@@ -10,8 +9,6 @@ namespace Notebooks.Tests;
 /// </summary>
 public class Notebook06Tests
 {
-    private static string Text(JsonNode node) => node is JsonArray a ? string.Concat(a.Select(l => l!.GetValue<string>())) : node.GetValue<string>();
-
     private static string[][] Csv(string file) =>
         File.ReadAllLines(Path.Combine(TutorialNotebook.RepositoryRoot, "data", file)).Where(l => l.Length > 0).Select(l => l.Split(',')).ToArray();
 

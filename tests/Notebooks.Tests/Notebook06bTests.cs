@@ -1,4 +1,3 @@
-using System.Text.Json.Nodes;
 using Attention.Plots;
 using MathNet.Numerics.LinearAlgebra;
 using Plotly.NET;
@@ -166,7 +165,7 @@ public class Notebook06bTests
     [Fact]
     public void The_training_recipe_the_prose_states_is_the_one_the_code_uses()
     {
-        var prose = SourceMarkdown("06b-watch-attention-learn.ipynb");
+        var prose = TestNotebooks.SourceProse("06b-watch-attention-learn.ipynb");
         var t = new Attention.Training.TrainingSettings();
         Assert.Contains($"{t.Steps} steps of {t.BatchSize} fresh examples each, Adam with β2 = 0.98", prose);
         Assert.Contains($"warms up to {t.LearningRate:0.##} and then falls along a half cosine to {t.LearningRate / 10:0.###}", prose);
@@ -174,9 +173,4 @@ public class Notebook06bTests
         Assert.Equal(t.LearningRate / 10, t.LearningRateAt(t.Steps - 1), 4);
         Assert.Equal(t.LearningRate, Enumerable.Range(0, t.Steps).Max(t.LearningRateAt), 12);
     }
-
-    internal static string SourceMarkdown(string notebook) => string.Join(" ",
-        TestNotebooks.Read(Path.Combine(TutorialNotebook.RepositoryRoot, "notebooks", notebook))["cells"]!.AsArray()
-            .Where(c => c!["cell_type"]!.GetValue<string>() == "markdown")
-            .Select(c => string.Concat(c!["source"]!.AsArray().Select(l => l!.GetValue<string>())).Replace("\n", " ")));
 }

@@ -1,5 +1,3 @@
-using System.Text.Json.Nodes;
-
 namespace Notebooks.Tests;
 
 /// <summary>notebooks/07-future.ipynb: each demo computes what its prose claims, checked against plain loops.</summary>

@@ -1,5 +1,3 @@
-using System.Text.Json.Nodes;
-
 namespace Notebooks.Tests;
 
 /// <summary>notebooks/08-tools-and-resources.ipynb: the shapes it prints, the flipped PyTorch mask, its errata and exercises.</summary>

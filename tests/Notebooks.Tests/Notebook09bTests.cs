@@ -1,5 +1,3 @@
-using System.Text.Json.Nodes;
-
 namespace Notebooks.Tests;
 
 /// <summary>
@@ -97,7 +95,7 @@ public class Notebook09bTests
     [Fact]
     public void The_experiment_the_prose_states_is_the_one_the_code_runs()
     {
-        var prose = Notebook06bTests.SourceMarkdown("09b-positional-encoding-shootout.ipynb");
+        var prose = TestNotebooks.SourceProse("09b-positional-encoding-shootout.ipynb");
         var s = new Attention.Training.ShootoutSettings();
         Assert.Contains($"Each model trains for {s.Steps} steps of {s.BatchSize} sequences of length {s.TrainedLength} (Adam, learning rate {s.LearningRate:0.##}", prose);
         Assert.Contains($"tested on {s.EvaluationSequences} fresh sequences of each length {s.TrainedLength}, {2 * s.TrainedLength}, {3 * s.TrainedLength} and {4 * s.TrainedLength}", prose);

@@ -21,6 +21,17 @@ internal static class TestNotebooks
 
     public static JsonObject Read(string path) => JsonNode.Parse(File.ReadAllText(path))!.AsObject();
 
+    /// <summary>The markdown cells of a notebook, each as one string, joined by a line end.</summary>
+    public static string Markdown(JsonObject notebook) => string.Join("\n", notebook["cells"]!.AsArray()
+        .Where(c => c!["cell_type"]!.GetValue<string>() == "markdown").Select(c => CellText(c!["source"]!)));
+
+    /// <summary>The markdown of a source notebook in notebooks/, with line ends as spaces (prose that wraps still matches).</summary>
+    public static string SourceProse(string notebook) =>
+        Markdown(Read(Path.Combine(TutorialNotebook.RepositoryRoot, "notebooks", notebook))).Replace("\n", " ");
+
+    /// <summary>A cell's source or an output's text: a list of lines or one string.</summary>
+    public static string CellText(JsonNode node) => node is JsonArray a ? string.Concat(a.Select(l => l!.GetValue<string>())) : node.GetValue<string>();
+
     /// <summary>All text of an output list, for assertions.</summary>
     public static string Text(IEnumerable<JsonNode?> outputs) => string.Join("\n", outputs.Select(o => o!.ToJsonString()));
 

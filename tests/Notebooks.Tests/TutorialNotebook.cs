@@ -84,17 +84,17 @@ public sealed class TutorialNotebook
 
     /// <summary>All stdout text of the notebook, in order.</summary>
     public string Stdout => string.Concat(Outputs.Where(o => o["output_type"]!.GetValue<string>() == "stream" && o["name"]!.GetValue<string>() == "stdout")
-        .Select(o => Join(o["text"]!)));
+        .Select(o => TestNotebooks.CellText(o["text"]!)));
 
     /// <summary>The text/html of every output that holds a Plotly chart.</summary>
     public IReadOnlyList<string> ChartHtml => Outputs
-        .Select(o => o["data"]?["text/html"] is { } h ? Join(h) : null)
+        .Select(o => o["data"]?["text/html"] is { } h ? TestNotebooks.CellText(h) : null)
         .Where(h => h is not null && h.Contains("Plotly.newPlot")).Select(h => h!).ToList();
 
     /// <summary>What the exercise checks printed, in order: each a cell result starting "✅" (correct) or "❌" (not yet).</summary>
     public IReadOnlyList<string> ExerciseVerdicts => Outputs
         .Where(o => o["output_type"]!.GetValue<string>() == "execute_result" && o["data"]?["text/plain"] is not null)
-        .Select(o => Join(o["data"]!["text/plain"]!))
+        .Select(o => TestNotebooks.CellText(o["data"]!["text/plain"]!))
         .Where(t => t.StartsWith('❌') || t.StartsWith('✅')).ToList();
 
     /// <summary>Asserts that the notebook, as committed, has <paramref name="count"/> exercises and that none is answered.</summary>
@@ -106,8 +106,7 @@ public sealed class TutorialNotebook
     }
 
     /// <summary>All markdown source of the notebook.</summary>
-    public string Markdown => string.Join("\n", Executed["cells"]!.AsArray()
-        .Where(c => c!["cell_type"]!.GetValue<string>() == "markdown").Select(c => Join(c!["source"]!)));
+    public string Markdown => TestNotebooks.Markdown(Executed);
 
     /// <summary>
     /// Opens the chart outputs, in order, on one local page in headless Chromium with no network and
@@ -115,7 +114,6 @@ public sealed class TutorialNotebook
     /// </summary>
     public int ChartsDrawnInBrowser() => Browser.CountDrawnCharts(ChartHtml, TestNotebooks.TempDir("browser"));
 
-    private static string Join(JsonNode node) => node is JsonArray a ? string.Concat(a.Select(l => l!.GetValue<string>())) : node.GetValue<string>();
 
     private static string FindRoot()
     {
