@@ -42,8 +42,14 @@ public sealed class ScriptGlobals
 /// errors at once, console text line by line (a partial line after <see cref="PartialLineDelay"/>, before the next
 /// output, or at the end). The collected list keeps consecutive console text merged, as nbformat files have it.
 /// </summary>
-internal sealed class OutputCollector(ScriptSession session, CellFrontend? frontend = null)
+internal sealed class OutputCollector(ScriptSession session, int cellNumber, CellFrontend? frontend = null)
 {
+    /// <summary>The execution count of the cell this collector belongs to.</summary>
+    public int CellNumber => cellNumber;
+
+    /// <summary>The one-line summary of an exception a background thread of this cell threw while the cell ran, if any.</summary>
+    public string? BackgroundError { get; private set; }
+
     private readonly Action<JsonObject>? live = frontend?.Live;
 
     /// <summary>How long console text without a line end may wait before it is sent live anyway.</summary>
@@ -68,9 +74,16 @@ internal sealed class OutputCollector(ScriptSession session, CellFrontend? front
     {
         lock (gate)
         {
-            if (closed || text.Length == 0) return;
+            if (text.Length == 0) return;
+            if (closed)
+            {
+                // A thread or task of this cell writes after the cell ended: the next cell shows it.
+                session.AddLateOutput(cellNumber, Outputs.Stream(name, text));
+                return;
+            }
             if (streamName != name) FlushStream();
             streamName = name;
+            lateFrom = null;
             stream.Append(text);
             if (live is null) return;
             pendingLive.Append(text);
@@ -128,15 +141,79 @@ internal sealed class OutputCollector(ScriptSession session, CellFrontend? front
     {
         lock (gate)
         {
-            if (closed) return;
-            FlushStream();
-            outputs.Add(output);
-            live?.Invoke(output);
+            if (closed)
+            {
+                session.AddLateOutput(cellNumber, output);
+                return;
+            }
+            lateFrom = null;
+            AddLocked(output);
+        }
+    }
+
+    private void AddLocked(JsonObject output)
+    {
+        FlushStream();
+        outputs.Add(output);
+        live?.Invoke(output);
+    }
+
+    private int? lateFrom; // the earlier cell whose late outputs were added last
+
+    /// <summary>
+    /// Adds an output an earlier cell's background work produced after that cell ended, under a note naming it; false
+    /// when this cell has ended too.
+    /// </summary>
+    public bool TryAddLate(int cell, JsonObject output)
+    {
+        lock (gate)
+        {
+            if (closed) return false;
+            if (lateFrom != cell)
+            {
+                lateFrom = cell;
+                AddLocked(ScriptSession.LateNote(cell));
+            }
+            AddLocked(output);
+            if ((string?)output["output_type"] == "error") BackgroundError ??= ScriptSession.ErrorSummary(output);
+            return true;
         }
     }
 
     /// <summary>
-    /// Stops collecting (later writes from an abandoned cell are dropped) and returns the outputs, with
+    /// Reports an exception that escaped a thread, thread-pool item or timer this cell started: an error output in this
+    /// cell while it runs (the cell then fails), else in the next cell that runs. Returns true (the exception is handled).
+    /// </summary>
+    public bool ReportBackgroundException(Exception ex)
+    {
+        var (error, head) = BackgroundErrorOutput(cellNumber, ex);
+        lock (gate)
+        {
+            if (closed)
+            {
+                session.AddLateOutput(cellNumber, error);
+                return true;
+            }
+            BackgroundError ??= head;
+        }
+        Add(error);
+        return true;
+    }
+
+    /// <summary>The error output for an exception from cell <paramref name="cell"/>'s background work (0: cell not known), and its summary.</summary>
+    public static (JsonObject Output, string Summary) BackgroundErrorOutput(int cell, Exception ex)
+    {
+        var who = cell > 0 ? $"cell {cell}: an exception on a background thread this cell started" : "an exception on a background thread an earlier cell started";
+        var head = $"{who}: {ex.GetType().FullName}: {ex.Message}";
+        var lines = new List<string> { head };
+        lines.AddRange((ex.StackTrace ?? "").Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+        for (var inner = ex.InnerException; inner is not null; inner = inner.InnerException)
+            lines.Add($" ---> {inner.GetType().FullName}: {inner.Message}");
+        return (Outputs.Error(ex.GetType().Name, ex.Message, lines), head);
+    }
+
+    /// <summary>
+    /// Stops collecting (later writes, from a thread the cell started or from an abandoned cell, go to the next cell) and returns the outputs, with
     /// <paramref name="last"/> (an error the engine adds, such as a timeout) at the end.
     /// </summary>
     public List<JsonObject> Close(JsonObject? last = null)

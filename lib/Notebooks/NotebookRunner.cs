@@ -108,6 +108,7 @@ public static class NotebookRunner
         var times = new List<TimeSpan>();
         int count = 0, errors = 0;
         var timedOut = false;
+        NotebookCell? lastRun = null;
         foreach (var cell in doc.Cells)
         {
             if (cell.CellType != "code") continue;
@@ -129,12 +130,25 @@ public static class NotebookRunner
             var result = await session.RunCellAsync(cell.Source, count, cancellationToken).ConfigureAwait(false);
             times.Add(result.Elapsed);
             SetCode(cell, count, result.Outputs);
+            lastRun = cell;
             if (!result.Succeeded)
             {
                 errors++;
                 problems.Add(result.ErrorSummary ?? $"cell {count} failed");
             }
             timedOut = result.TimedOut;
+        }
+        // What threads or tasks of the cells wrote (or threw) after the last cell ended goes under that cell.
+        var (late, lateError) = session.TakeLateOutputs();
+        if (lastRun is not null && late.Count > 0 && !timedOut)
+        {
+            var outputs = (JsonArray)lastRun.Node["outputs"]!;
+            foreach (var o in late) outputs.Add(o);
+            if (lateError is not null)
+            {
+                errors++;
+                problems.Add(lateError);
+            }
         }
         if (options.AfterLastCell is { } after && !timedOut) await after(session).ConfigureAwait(false);
         doc.Save(output);

@@ -13,6 +13,24 @@ public static class Outputs
         ["text"] = NotebookCell.ToLines(text),
     };
 
+    /// <summary>
+    /// Appends the text of <paramref name="next"/> to <paramref name="stream"/> when both are stream outputs of the same
+    /// stream (stdout or stderr); returns false, changing nothing, otherwise.
+    /// </summary>
+    public static bool TryAppendStream(JsonObject stream, JsonObject next)
+    {
+        if ((string?)stream["output_type"] != "stream" || (string?)next["output_type"] != "stream"
+            || (string?)stream["name"] != (string?)next["name"]) return false;
+        stream["text"] = NotebookCell.ToLines(StreamText(stream) + StreamText(next));
+        return true;
+    }
+
+    private static string StreamText(JsonObject stream) => stream["text"] switch
+    {
+        JsonArray lines => string.Concat(lines.Select(l => (string?)l)),
+        var t => (string?)t ?? "",
+    };
+
     /// <summary>A <c>display_data</c> output from a mime bundle.</summary>
     public static JsonObject DisplayData(IReadOnlyDictionary<string, string> data) => new()
     {

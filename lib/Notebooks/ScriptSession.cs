@@ -77,6 +77,13 @@ public sealed class ScriptSession
     private object? lastValue;
     private readonly Lock commitGate = new(); // orders a cell's commit of its state against Interrupt()
     private CellRun? running;
+    private readonly Lock lateGate = new();
+    private readonly List<(int Cell, JsonObject Output)> late = []; // outputs that arrived after their cell ended
+    private OutputCollector? activeCollector; // the running cell, which late outputs go to; guarded by lateGate
+    private int lateDropped;
+
+    /// <summary>At most this many outputs that arrive after their cell ended are kept for the next cell; the rest are counted.</summary>
+    internal const int MaxLateOutputs = 1000;
 
     /// <summary>Creates a session; nothing is compiled until the first cell.</summary>
     public ScriptSession(ScriptSessionOptions? options = null)
@@ -84,6 +91,8 @@ public sealed class ScriptSession
         this.options = options ?? new ScriptSessionOptions();
         ValueFormatting.EnsureRegistered();
         ConsoleRouter.Install();
+        BackgroundExceptions.Install();
+        BackgroundExceptions.Track(this);
         var baseDir = Path.GetFullPath(this.options.BaseDirectory);
         globals = new ScriptGlobals { Notebook = new NotebookInfo { Folder = baseDir, Path = this.options.NotebookPath is { } p ? Path.GetFullPath(p) : null } };
         packages = new NuGetPackages(this.options.NuGetCacheDirectory);
@@ -165,7 +174,8 @@ public sealed class ScriptSession
             var msg = "the session stopped after an earlier cell exceeded its time limit; restart the kernel / rerun the notebook.";
             return new CellResult(cellNumber, [Outputs.Error("SessionStopped", msg, [$"cell {cellNumber}: {msg}"])], false, false, clock.Elapsed, $"cell {cellNumber}: {msg}");
         }
-        var collector = new OutputCollector(this, frontend);
+        var collector = new OutputCollector(this, cellNumber, frontend);
+        var lateError = BeginLateOutputs(collector);
         var run = new CellRun(CellInterruption.NewRun());
         var done = run.Done;
         var thread = new Thread(() =>
@@ -212,6 +222,7 @@ public sealed class ScriptSession
         finally
         {
             Interlocked.CompareExchange(ref running, null, run);
+            EndLateOutputs(collector);
         }
         bool interrupted;
         lock (commitGate) interrupted = run.Abandoned;
@@ -221,8 +232,111 @@ public sealed class ScriptSession
             var outputs = collector.Close(Outputs.Error(nameof(OperationCanceledException), msg, [msg]));
             return new CellResult(cellNumber, outputs, false, false, clock.Elapsed, msg, Interrupted: true);
         }
+        EndLateOutputs(collector);
+        error ??= collector.BackgroundError ?? lateError;
         var all = collector.Close();
         return new CellResult(cellNumber, all, error is null, false, clock.Elapsed, error, error is null ? lastValue : null);
+    }
+
+    /// <summary>
+    /// Takes an output that a cell's thread, task or timer produced after the cell ended (console text, a display, an
+    /// exception): it goes into the cell running now, under a note that names the cell it came from, or, between cells,
+    /// waits for the next cell (<see cref="TakeLateOutputs"/>). Consecutive text of one stream from one cell is merged.
+    /// </summary>
+    internal void AddLateOutput(int cell, JsonObject output)
+    {
+        OutputCollector? active;
+        lock (lateGate) active = activeCollector;
+        // Outside lateGate: the collector takes its own lock, and a closed collector calls back into this method.
+        if (active is not null && active.CellNumber != cell && active.TryAddLate(cell, output)) return;
+        lock (lateGate)
+        {
+            if (late.Count > 0 && late[^1].Cell == cell && Outputs.TryAppendStream(late[^1].Output, output)) return;
+            if (late.Count >= MaxLateOutputs) { lateDropped++; return; }
+            late.Add((cell, output));
+        }
+    }
+
+    private readonly HashSet<string> submissionAssemblies = new(StringComparer.Ordinal); // guarded by lateGate
+
+    /// <summary>True when <paramref name="assembly"/> holds a cell compiled by this session.</summary>
+    internal bool OwnsSubmission(Assembly assembly)
+    {
+        var name = assembly.GetName().Name;
+        lock (lateGate) return name is not null && submissionAssemblies.Contains(name);
+    }
+
+    /// <summary>Reports an exception from background work of cell <paramref name="cell"/> (0: not known) found by its stack.</summary>
+    internal void ReportBackgroundException(int cell, Exception ex)
+    {
+        OutputCollector? active;
+        lock (lateGate) active = activeCollector;
+        if (active is not null && active.CellNumber == cell) active.ReportBackgroundException(ex);
+        else AddLateOutput(cell, OutputCollector.BackgroundErrorOutput(cell, ex).Output);
+    }
+
+    /// <summary>How many outputs of earlier cells' background work wait for the next cell.</summary>
+    internal int PendingLateOutputs
+    {
+        get { lock (lateGate) return late.Count; }
+    }
+
+    /// <summary>The note that heads outputs a cell's background work produced after the cell ended.</summary>
+    internal static JsonObject LateNote(int cell) =>
+        Outputs.Stream("stderr", cell > 0
+            ? $"[from cell {cell}, after it had finished: a thread, task or timer it started]\n"
+            : "[from an earlier cell, after it had finished: a thread, task or timer it started]\n");
+
+    /// <summary>The one-line summary of an error output (its first traceback line).</summary>
+    internal static string ErrorSummary(JsonObject error) =>
+        error["traceback"] is JsonArray { Count: > 0 } t ? (string?)t[0] ?? "" : $"{(string?)error["ename"]}: {(string?)error["evalue"]}";
+
+    /// <summary>
+    /// Takes the outputs that arrived between cells (see <see cref="AddLateOutput"/>), each group headed by a note that
+    /// says which cell produced it. Returns the summary of the first error among them, or null.
+    /// </summary>
+    public (List<JsonObject> Outputs, string? Error) TakeLateOutputs()
+    {
+        List<(int Cell, JsonObject Output)> taken;
+        int dropped;
+        lock (lateGate)
+        {
+            taken = [.. late];
+            dropped = lateDropped;
+            late.Clear();
+            lateDropped = 0;
+        }
+        var result = new List<JsonObject>();
+        string? error = null;
+        int? group = null;
+        foreach (var (cell, output) in taken)
+        {
+            if (group != cell)
+            {
+                group = cell;
+                result.Add(LateNote(cell));
+            }
+            result.Add(output);
+            if (error is null && (string?)output["output_type"] == "error") error = ErrorSummary(output);
+        }
+        if (dropped > 0)
+            result.Add(Outputs.Stream("stderr", $"[{dropped} more outputs of earlier cells' background work were dropped: at most {MaxLateOutputs} are kept]\n"));
+        return (result, error);
+    }
+
+    /// <summary>Makes <paramref name="collector"/> the cell that late outputs go to, after giving it those that waited.</summary>
+    private string? BeginLateOutputs(OutputCollector collector)
+    {
+        var (outputs, error) = TakeLateOutputs();
+        foreach (var o in outputs) collector.Add(o);
+        lock (lateGate) activeCollector = collector;
+        return error;
+    }
+
+    private void EndLateOutputs(OutputCollector collector)
+    {
+        lock (lateGate)
+            if (ReferenceEquals(activeCollector, collector)) activeCollector = null;
     }
 
     /// <summary>File name the code compiled by <see cref="CompileForTooling"/> goes under.</summary>
@@ -322,6 +436,7 @@ public sealed class ScriptSession
             errors = [.. script.Compile().Where(d => d.Severity == DiagnosticSeverity.Error)];
         }
         if (errors.Count > 0) return ReportCompileErrors(errors, cellNumber, collector);
+        lock (lateGate) submissionAssemblies.Add(script.GetCompilation().AssemblyName ?? "");
 
         ScriptState<object> next;
         try
