@@ -8,6 +8,9 @@ namespace Attention;
 /// </summary>
 public static class Alibi
 {
+    /// <summary>The most heads <see cref="Slopes"/> makes slopes for (2²⁰): beyond it the list would only cost memory.</summary>
+    public const int MaxHeads = 1 << 20;
+
     /// <summary>
     /// The per-head slopes of the paper. For a power of two <c>h</c>: the geometric sequence
     /// <c>2^(−8k/h)</c>, k = 1 … h (for 8 heads: 1/2, 1/4, …, 1/256). Otherwise, with <c>p</c> the largest power of
@@ -19,6 +22,9 @@ public static class Alibi
     public static double[] Slopes(int heads)
     {
         Check.Positive(heads, nameof(heads));
+        if (heads > MaxHeads)
+            throw new ArgumentOutOfRangeException(nameof(heads), heads,
+                $"heads must be at most {MaxHeads:N0} (models use 1 to 128), but it is {heads:N0}.");
         if ((heads & (heads - 1)) == 0) return PowerOfTwo(heads);
         int p = 1 << (31 - int.LeadingZeroCount(heads)); // largest power of two ≤ heads
         var result = new List<double>(PowerOfTwo(p));
@@ -44,6 +50,7 @@ public static class Alibi
         Check.NonNegative(keys, nameof(keys));
         if (!double.IsFinite(slope))
             throw new ArgumentOutOfRangeException(nameof(slope), slope, $"The slope must be finite, but it is {slope}.");
+        Check.Elements(queries, keys, nameof(queries), "The bias (queries × keys)");
         int shift = keys - queries;
         return Matrix<double>.Build.Dense(queries, keys, (i, j) => -slope * Math.Abs(i + shift - j));
     }

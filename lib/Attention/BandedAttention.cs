@@ -54,13 +54,13 @@ internal static class BandedAttention
         if (n == 0) return;
         int width = LocalAttention.BandWidth(window, causal);
         int nr = 2 * S.Count;
-        var kPacked = GC.AllocateUninitializedArray<T>((int)Gemm.PackedLength(n, dk, nr));
+        var kPacked = Gemm.AllocatePacked<T>(Gemm.PackedLength(n, dk, nr), "The packed keys");
         Gemm.PackTransposed(k, dk, 0, n, dk, nr, kPacked);
         bool vInPlace = dv % nr == 0;
         T[]? vPacked = null;
         if (!vInPlace && dv > 0)
         {
-            vPacked = GC.AllocateUninitializedArray<T>(((dv + nr - 1) / nr) * nr * n);
+            vPacked = Gemm.AllocatePacked<T>(Gemm.PackedColumnsLength(n, dv, nr), "The packed values");
             Gemm.PackColumns(v, dv, 0, n, dv, nr, vPacked);
         }
         bool vFinite = Finite.All<T, V, S>(v);

@@ -78,13 +78,13 @@ internal static class BlockedAttention
         var profile = Profile;
         long t0 = Stopwatch.GetTimestamp();
         int nr = 2 * S.Count;
-        var kPacked = GC.AllocateUninitializedArray<T>((int)Gemm.PackedLength(m, dk, nr));
+        var kPacked = Gemm.AllocatePacked<T>(Gemm.PackedLength(m, dk, nr), "The packed keys");
         Gemm.PackTransposed(k, dk, 0, m, dk, nr, kPacked);
         bool vInPlace = dv % nr == 0;
         T[]? vPacked = null;
         if (!vInPlace && dv > 0)
         {
-            vPacked = GC.AllocateUninitializedArray<T>(((dv + nr - 1) / nr) * nr * m);
+            vPacked = Gemm.AllocatePacked<T>(Gemm.PackedColumnsLength(m, dv, nr), "The packed values");
             Gemm.PackColumns(v, dv, 0, m, dv, nr, vPacked);
         }
         bool vFinite = Finite.All<T, V, S>(v);

@@ -49,6 +49,54 @@ internal static class Check
                 name);
     }
 
+    /// <summary>What to use instead when the n×m attention weights are too big to hold.</summary>
+    public const string StreamingHint =
+        "StreamingAttention.Compute gives the same output in O(n·d) memory without storing the weights; LocalAttention keeps only a band.";
+
+    /// <summary>
+    /// The number of values of a <paramref name="rows"/>×<paramref name="cols"/> buffer, computed without overflow. Throws
+    /// <see cref="ArgumentOutOfRangeException"/> (for <paramref name="paramName"/>) saying how much memory it would need when
+    /// one .NET array cannot hold that many values (<see cref="Array.MaxLength"/>).
+    /// </summary>
+    public static int Elements(long rows, long cols, string paramName, string what, int bytesPerValue = sizeof(double), string? hint = null)
+    {
+        long count = rows * cols; // rows, cols < 2^31, so the product fits in a long
+        if (rows < 0 || cols < 0 || count > Array.MaxLength)
+            throw new ArgumentOutOfRangeException(paramName, $"{what} would be {rows}×{cols} = {count:N0} values " +
+                $"({Bytes(count * bytesPerValue)}), more than one .NET array can hold ({Array.MaxLength:N0} values). " +
+                (hint ?? "Use smaller sizes."));
+        return (int)count;
+    }
+
+    /// <summary>
+    /// A new <paramref name="rows"/>×<paramref name="cols"/> array (see <see cref="Elements"/>); when the machine cannot give that
+    /// much memory, an <see cref="InsufficientMemoryException"/> that says how much was asked for.
+    /// </summary>
+    public static T[] Allocate<T>(long rows, long cols, string paramName, string what, string? hint = null) where T : unmanaged
+    {
+        int count = Elements(rows, cols, paramName, what, System.Runtime.CompilerServices.Unsafe.SizeOf<T>(), hint);
+        try
+        {
+            return new T[count];
+        }
+        catch (OutOfMemoryException e)
+        {
+            throw new InsufficientMemoryException($"{what} needs {rows}×{cols} = {count:N0} values " +
+                $"({Bytes((long)count * System.Runtime.CompilerServices.Unsafe.SizeOf<T>())}), and this process cannot get that much memory. " +
+                (hint ?? "Use smaller sizes."), e);
+        }
+    }
+
+    /// <summary>A byte count in the unit that reads best (KiB, MiB, GiB, TiB).</summary>
+    public static string Bytes(long bytes)
+    {
+        string[] units = ["bytes", "KiB", "MiB", "GiB", "TiB"];
+        double value = bytes;
+        int u = 0;
+        while (value >= 1024 && u < units.Length - 1) { value /= 1024; u++; }
+        return u == 0 ? $"{bytes} bytes" : $"{value:0.#} {units[u]}";
+    }
+
     public static void Temperature(double temperature, string name = "temperature")
     {
         if (!(temperature > 0) || double.IsInfinity(temperature))

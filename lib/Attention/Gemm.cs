@@ -161,7 +161,17 @@ internal static class Gemm
     }
 
     /// <summary>Number of values <see cref="PackTransposed{T}"/> writes for <paramref name="rows"/> rows.</summary>
-    public static long PackedLength(int rows, int depth, int nr) => (long)((rows + nr - 1) / nr) * nr * depth;
+    public static long PackedLength(int rows, int depth, int nr) => ((rows + (long)nr - 1) / nr) * nr * depth;
+
+    /// <summary>Length of <paramref name="cols"/> columns packed in panels of <paramref name="nr"/> for <paramref name="rows"/> rows.</summary>
+    public static long PackedColumnsLength(int rows, int cols, int nr) => ((cols + (long)nr - 1) / nr) * nr * rows;
+
+    /// <summary>
+    /// Working memory for packed panels: <paramref name="count"/> values, uninitialised. Throws
+    /// <see cref="ArgumentOutOfRangeException"/> rather than overflow when one array cannot hold them.
+    /// </summary>
+    public static T[] AllocatePacked<T>(long count, string what) =>
+        GC.AllocateUninitializedArray<T>(Check.Elements(count, 1, "k", what));
 
     /// <summary>
     /// Packs the rows of a row-major matrix (keys) as panels of <c>Bᵀ</c>: panel p holds rows

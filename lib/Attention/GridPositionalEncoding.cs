@@ -32,6 +32,7 @@ public static class GridPositionalEncoding
             throw new ArgumentException(
                 $"d_model = {dModel}: the 2-D encoding gives half the width to rows and half to columns, each made of (sin, cos) pairs, so d_model must be a multiple of 4.",
                 nameof(dModel));
+        Check.Elements((long)rows * cols, dModel, nameof(rows), "The table (patches × d_model)");
         int half = dModel / 2;
         var rowCodes = PositionalEncoding.Sinusoidal(rows, half, @base);
         var colCodes = PositionalEncoding.Sinusoidal(cols, half, @base);

@@ -21,7 +21,7 @@ public static class Init
         Check.NonNegative(cols, nameof(cols));
         if (!(std >= 0) || double.IsInfinity(std))
             throw new ArgumentOutOfRangeException(nameof(std), std, $"The standard deviation must be finite and ≥ 0, but it is {std}.");
-        var data = new double[rows * cols];
+        var data = Check.Allocate<double>(rows, cols, nameof(rows), "The matrix");
         FillNormal(new Random(seed), data, std);
         return Layout.FromRowMajor(data, rows, cols);
     }
@@ -40,7 +40,7 @@ public static class Init
         if (!double.IsFinite(min) || !double.IsFinite(max) || max < min)
             throw new ArgumentOutOfRangeException(nameof(max), $"The range [{min}, {max}) must be finite with min ≤ max.");
         var rng = new Random(seed);
-        var data = new double[rows * cols];
+        var data = Check.Allocate<double>(rows, cols, nameof(rows), "The matrix");
         for (int i = 0; i < data.Length; i++) data[i] = min + (max - min) * rng.NextDouble();
         return Layout.FromRowMajor(data, rows, cols);
     }

@@ -13,7 +13,7 @@ internal static class Layout
     public static double[] ToRowMajor(Matrix<double> m)
     {
         int rows = m.RowCount, cols = m.ColumnCount;
-        var result = new double[rows * cols];
+        var result = Check.Allocate<double>(rows, cols, "m", "A row-major copy of the matrix");
         if (m.Storage is MathNet.Numerics.LinearAlgebra.Storage.DenseColumnMajorMatrixStorage<double> dense)
         {
             double[] src = dense.Data;
@@ -34,7 +34,7 @@ internal static class Layout
     /// <summary>Builds a dense matrix from a row-major span.</summary>
     public static Matrix<double> FromRowMajor(ReadOnlySpan<double> data, int rows, int cols)
     {
-        var colMajor = new double[rows * cols];
+        var colMajor = Check.Allocate<double>(rows, cols, nameof(rows), "The matrix");
         for (int r = 0; r < rows; r++)
         {
             var row = data.Slice(r * cols, cols);
@@ -47,7 +47,7 @@ internal static class Layout
     public static bool[] Flatten(bool[,] mask)
     {
         int rows = mask.GetLength(0), cols = mask.GetLength(1);
-        var flat = new bool[rows * cols];
+        var flat = Check.Allocate<bool>(rows, cols, nameof(mask), "A flat copy of the mask");
         for (int r = 0; r < rows; r++)
             for (int c = 0; c < cols; c++) flat[r * cols + c] = mask[r, c];
         return flat;

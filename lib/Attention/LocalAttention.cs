@@ -83,8 +83,8 @@ public static class LocalAttention
         int n = q.RowCount, dk = q.ColumnCount, dv = v.ColumnCount;
         int w = Clamp(window, n);
         int width = BandWidth(w, causal);
-        var output = new double[n * dv];
-        var band = new double[n * width];
+        var output = Check.Allocate<double>(n, dv, nameof(v), "The output (queries × value width)");
+        var band = Check.Allocate<double>(n, width, nameof(window), "The band of weights (queries × window width)");
         Kernel<double>(Layout.ToRowMajor(q), Layout.ToRowMajor(k), Layout.ToRowMajor(v), output, band, n, dk, dv, w, causal);
         return new LocalAttentionResult(Layout.FromRowMajor(output, n, dv), Layout.FromRowMajor(band, n, width), w, causal);
     }

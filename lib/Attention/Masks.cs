@@ -24,6 +24,7 @@ public static class Masks
     {
         Check.NonNegative(queries, nameof(queries));
         Check.NonNegative(keys, nameof(keys));
+        Check.Elements(queries, keys, nameof(queries), "The mask (queries × keys)", sizeof(bool));
         var mask = new bool[queries, keys];
         int shift = keys - queries;
         for (int i = 0; i < queries; i++)
@@ -48,6 +49,7 @@ public static class Masks
         if (validKeys < 0 || validKeys > keys)
             throw new ArgumentOutOfRangeException(nameof(validKeys), validKeys,
                 $"validKeys must be between 0 and the number of keys ({keys}), but it is {validKeys}.");
+        Check.Elements(queries, keys, nameof(queries), "The mask (queries × keys)", sizeof(bool));
         var mask = new bool[queries, keys];
         for (int i = 0; i < queries; i++)
             for (int j = 0; j < validKeys; j++) mask[i, j] = true;
@@ -104,6 +106,7 @@ public static class Masks
     {
         Check.NonNegative(n, nameof(n));
         Check.NonNegative(window, nameof(window));
+        Check.Elements(n, n, nameof(n), "The mask (n × n)", sizeof(bool), "LocalAttention.Compute applies a sliding window without an n×n mask.");
         var mask = new bool[n, n];
         for (int i = 0; i < n; i++)
             for (int j = 0; j < n; j++)

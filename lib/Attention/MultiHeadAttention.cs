@@ -116,6 +116,7 @@ public sealed class MultiHeadAttention
         var k = Layout.ToRowMajor(xk * Wk);
         var v = Layout.ToRowMajor(xv * Wv);
         var flatMask = mask is null ? null : Layout.Flatten(mask);
+        Check.Elements(n, m, nameof(xq), "The attention weights of one head (queries × keys)", hint: Check.StreamingHint);
         var concat = new double[n * d];
         var headWeights = new Matrix<double>[Heads];
         var qh = new double[n * dh];

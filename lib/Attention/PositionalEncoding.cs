@@ -26,7 +26,7 @@ public static class PositionalEncoding
     public static Matrix<double> Sinusoidal(int positions, int dModel, double @base = 10000.0)
     {
         var data = new double[CheckTable(positions, dModel, @base)];
-        Fill<double>(data, positions, dModel, @base);
+        if (data.Length > 0) Fill<double>(data, positions, dModel, @base);
         return Layout.FromRowMajor(data, positions, dModel);
     }
 
@@ -99,6 +99,7 @@ public static class PositionalEncoding
             throw new ArgumentException(
                 $"d_model = {dModel} is odd: the last sine column has no cosine partner, so no fixed matrix shifts it. Use an even d_model.",
                 nameof(dModel));
+        Check.Elements(dModel, dModel, nameof(dModel), "The rotation (d_model × d_model)");
         var m = Matrix<double>.Build.Dense(dModel, dModel);
         for (int c = 0; c < dModel; c += 2)
         {
@@ -115,7 +116,7 @@ public static class PositionalEncoding
         Check.NonNegative(positions, nameof(positions));
         Check.Positive(dModel, nameof(dModel));
         Check.Base(@base);
-        return checked(positions * dModel);
+        return Check.Elements(positions, dModel, nameof(positions), "The encoding table (positions × d_model)");
     }
 
     /// <summary>The table, row by row: the angles <c>pos·ω_c</c> in double, then four columns (two sin–cos pairs) at a time with

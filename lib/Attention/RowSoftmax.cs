@@ -19,7 +19,9 @@ internal static class RowSoftmax
         where T : IFloatingPointIeee754<T>
     {
         int rows = x.Length / cols;
-        if (!Simd.Use256 || (typeof(T) != typeof(float) && typeof(T) != typeof(double)))
+        // A temperature so small that its reciprocal overflows (1e-310) would make (x − max)·∞ = NaN at the maximum: the
+        // plain code divides instead, which gives the limit (the maximum entries share the weight) without a NaN.
+        if (!Simd.Use256 || (typeof(T) != typeof(float) && typeof(T) != typeof(double)) || !T.IsFinite(T.One / temperature))
         {
             for (int r = 0; r < rows; r++) Softmax.Row(x.Slice(r * cols, cols), y.Slice(r * cols, cols), temperature);
             return;

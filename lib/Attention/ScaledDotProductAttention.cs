@@ -42,8 +42,8 @@ public static class ScaledDotProductAttention
                 $"Q is {Check.Shape(q)} and K is {Check.Shape(k)}, so the bias must be {n}×{m} ([queries, keys]), but it is {Check.Shape(bias)}.",
                 nameof(bias));
 
-        var output = new double[n * dv];
-        var weights = new double[n * m];
+        var weights = Check.Allocate<double>(n, m, nameof(q), "The attention weights (queries × keys)", Check.StreamingHint);
+        var output = Check.Allocate<double>(n, dv, nameof(v), "The output (queries × value width)");
         Kernel<double>(Layout.ToRowMajor(q), Layout.ToRowMajor(k), Layout.ToRowMajor(v), output, weights,
             n, m, dk, dv, mask is null ? default : Layout.Flatten(mask), bias is null ? default : Layout.ToRowMajor(bias));
         return new AttentionResult(Layout.FromRowMajor(output, n, dv), Layout.FromRowMajor(weights, n, m));

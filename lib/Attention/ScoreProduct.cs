@@ -40,7 +40,7 @@ internal static class ScoreProduct
     {
         if (n == 0 || m == 0) return;
         int nr = 2 * S.Count;
-        var kPacked = GC.AllocateUninitializedArray<T>((int)Gemm.PackedLength(m, dk, nr));
+        var kPacked = Gemm.AllocatePacked<T>(Gemm.PackedLength(m, dk, nr), "The packed keys");
         Gemm.PackTransposed(k, dk, 0, m, dk, nr, kPacked);
         int mb = BlockedAttention.RowsPerBlock<T>(m);
         int blocks = (n + mb - 1) / mb;

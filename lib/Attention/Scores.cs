@@ -73,7 +73,7 @@ public static class Scores
         var a = Layout.ToRowMajor(q * wq.Transpose()); // [n, h]: Wq q_i as rows
         var b = Layout.ToRowMajor(k * wk.Transpose()); // [m, h]: Wk k_j as rows
         var vv = v.ToArray();
-        var scores = new double[n * m];
+        var scores = Check.Allocate<double>(n, m, nameof(q), "The scores (queries × keys)", Check.StreamingHint);
         var hidden = new double[h];
         for (int i = 0; i < n; i++)
         {
@@ -165,7 +165,7 @@ public static class Scores
         Check.NotNull(k, nameof(k));
         CheckQK(q, k);
         int n = q.RowCount, m = k.RowCount, dk = q.ColumnCount;
-        var scores = new double[n * m];
+        var scores = Check.Allocate<double>(n, m, nameof(q), "The scores (queries × keys)", Check.StreamingHint);
         DotKernel<double>(Layout.ToRowMajor(q), Layout.ToRowMajor(k), scores, n, m, dk, scaled ? InverseSqrt<double>(dk) : 1.0);
         return Layout.FromRowMajor(scores, n, m);
     }

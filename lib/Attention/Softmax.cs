@@ -158,6 +158,8 @@ public static class Softmax
     /// <returns>An n×n matrix.</returns>
     public static Matrix<double> Jacobian(double[] x)
     {
+        Check.NotNull(x, nameof(x));
+        Check.Elements(x.Length, x.Length, nameof(x), "The Jacobian (n × n)");
         var s = Of(x);
         int n = s.Length;
         return Matrix<double>.Build.Dense(n, n, (i, j) => (i == j ? s[i] : 0.0) - s[i] * s[j]);

@@ -47,7 +47,7 @@ public static class StreamingAttention
                 nameof(v));
         int n = q.RowCount, m = k.RowCount, dk = q.ColumnCount, dv = v.ColumnCount;
         CheckKeyMask(keyMask?.Length ?? 0, m);
-        var output = new double[n * dv];
+        var output = Check.Allocate<double>(n, dv, nameof(v), "The output (queries × value width)");
         Kernel<double>(Layout.ToRowMajor(q), Layout.ToRowMajor(k), Layout.ToRowMajor(v), output, n, m, dk, dv, 1, causal, keyMask);
         return Layout.FromRowMajor(output, n, dv);
     }
@@ -213,14 +213,16 @@ public static class StreamingAttention
         int nr = 2 * S.Count, ldq = heads * dk, ldv = heads * dv;
         int mb = QueryBlock, kb = KeyBlock(Unsafe.SizeOf<T>());
         long kPanels = Gemm.PackedLength(m, dk, nr);
-        var kPacked = GC.AllocateUninitializedArray<T>(checked((int)(heads * kPanels)));
+        var kPacked = Gemm.AllocatePacked<T>(heads * kPanels, "The packed keys");
         for (int h = 0; h < heads; h++) Gemm.PackTransposed(k, ldq, h * dk, m, dk, nr, kPacked.AsSpan((int)(h * kPanels), (int)kPanels));
         bool vInPlace = dv % nr == 0;
-        int vPanelLength = ((dv + nr - 1) / nr) * nr * m;
+        long vPanels = Gemm.PackedColumnsLength(m, dv, nr);
+        if (!vInPlace) Check.Elements(heads, vPanels, "v", "The packed values");
+        int vPanelLength = (int)vPanels; // fits: heads × vPanels does
         T[]? vPacked = null;
         if (!vInPlace)
         {
-            vPacked = GC.AllocateUninitializedArray<T>(checked(heads * vPanelLength));
+            vPacked = Gemm.AllocatePacked<T>((long)heads * vPanelLength, "The packed values");
             for (int h = 0; h < heads; h++) Gemm.PackColumns(v, ldv, h * dv, m, dv, nr, vPacked.AsSpan(h * vPanelLength, vPanelLength));
         }
         bool vFinite = Finite.All<T, V, S>(v);

@@ -75,13 +75,17 @@ public sealed partial class NotebookDocument
         }
         if (node is not JsonObject root)
             throw new NotebookFormatException($"{name} is JSON but not a notebook (its top level is not an object); a notebook is an object with \"cells\", \"metadata\" and \"nbformat\".");
-        if (root["cells"] is not JsonArray cells)
-            throw new NotebookFormatException($"{name} is JSON but not a notebook: it has no \"cells\" list. Check that you passed the .ipynb file.");
-        if (root["nbformat"] is not JsonValue v || !v.TryGetValue(out int major))
-            throw new NotebookFormatException($"{name} has no numeric \"nbformat\" version; a notebook this engine runs says \"nbformat\": 4.");
-        if (major != 4)
+        // The version first: an nbformat 3 notebook keeps its cells under "worksheets", and must be told to convert.
+        var version = root["nbformat"] is JsonValue v && v.TryGetValue(out int major) ? major : (int?)null;
+        if (version is { } other && other != 4)
             throw new NotebookFormatException(
-                $"{name} uses nbformat {major}; this engine reads nbformat 4. Convert it with: jupyter nbconvert --to notebook --nbformat 4 --output converted.ipynb \"{name}\"");
+                $"{name} is an nbformat {other} notebook; this engine reads nbformat 4. Convert it with: jupyter nbconvert --to notebook --nbformat 4 --output converted.ipynb \"{name}\"");
+        if (root["cells"] is not JsonArray cells)
+            throw new NotebookFormatException(root["worksheets"] is JsonArray
+                ? $"{name} is an nbformat 3 notebook (cells in \"worksheets\"); this engine reads nbformat 4. Convert it with: jupyter nbconvert --to notebook --nbformat 4 --output converted.ipynb \"{name}\""
+                : $"{name} is JSON but not a notebook: it has no \"cells\" list. Check that you passed the .ipynb file.");
+        if (version is null)
+            throw new NotebookFormatException($"{name} has no numeric \"nbformat\" version; a notebook this engine runs says \"nbformat\": 4.");
         for (var i = 0; i < cells.Count; i++)
         {
             if (cells[i] is not JsonObject c || c["cell_type"] is not JsonValue t || !t.TryGetValue(out string? _))

@@ -89,11 +89,13 @@ public static class NotebookRunner
         {
             return new NotebookReport(path, null, 0, 0, 1, clock.Elapsed, false, [e.Message], []);
         }
-        var source = Path.GetFullPath(path);
-        var output = Path.GetFullPath(Path.Combine(outDir, Path.GetFileName(source)));
-        if (string.Equals(source, output, StringComparison.Ordinal))
+        if (NotCSharp(doc) is { } language)
             return new NotebookReport(path, null, doc.Cells.Count, 0, 1, clock.Elapsed, false,
-                [$"the output folder is the notebook's own folder, so the executed copy would overwrite {path}; choose another folder with --out DIR."], []);
+                [$"{path} is a {language} notebook (its metadata says so), not a C# notebook; this engine runs C# only. Open it with a {language} kernel."], []);
+        var source = Path.GetFullPath(path);
+        var output = OutputFolder.OutputPath(source, outDir);
+        if (OutputFolder.Problem(source, output) is { } problem)
+            return new NotebookReport(path, null, doc.Cells.Count, 0, 1, clock.Elapsed, false, [problem], []);
 
         doc.Normalize();
         var session = new ScriptSession(new ScriptSessionOptions
@@ -151,8 +153,23 @@ public static class NotebookRunner
             }
         }
         if (options.AfterLastCell is { } after && !timedOut) await after(session).ConfigureAwait(false);
+        // Checked again just before writing: the folder may have changed while the cells ran.
+        if (OutputFolder.Problem(source, output) is { } late2)
+            return new NotebookReport(path, null, doc.Cells.Count, count, errors + 1, clock.Elapsed, timedOut, [.. problems, late2], times);
         doc.Save(output);
+        OutputFolder.Record(Path.GetDirectoryName(output)!, Path.GetFileName(output));
         return new NotebookReport(path, output, doc.Cells.Count, count, errors, clock.Elapsed, timedOut, problems, times);
+    }
+
+    /// <summary>The language a notebook's metadata names when it is not C# (a Python notebook, say), or null.</summary>
+    internal static string? NotCSharp(NotebookDocument doc)
+    {
+        var metadata = doc.Root["metadata"] as JsonObject;
+        foreach (var name in new[] { metadata?["kernelspec"]?["language"], metadata?["language_info"]?["name"] })
+            if (name is JsonValue v && v.TryGetValue(out string? lang) && !string.IsNullOrWhiteSpace(lang)
+                && !IsCSharp(lang) && !lang.Equals("polyglot-notebook", StringComparison.OrdinalIgnoreCase))
+                return lang;
+        return null;
     }
 
     private static bool IsCSharp(string lang) =>

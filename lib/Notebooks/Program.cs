@@ -20,8 +20,12 @@ namespace Notebooks
 
               <notebook.ipynb>        a notebook to run
               <folder>                every *.ipynb directly in it, sorted by name
-              --out DIR               where executed copies go (default: artifacts/notebooks)
-              --cell-timeout SECONDS  time limit of one cell (default: 300)
+              --out DIR               where executed copies go (default: artifacts/notebooks). The runner
+                                      replaces only files it wrote there (listed in DIR/.notebook-runner.json);
+                                      it refuses, before running anything, a DIR that is a file, an output that
+                                      would land on a source notebook (symbolic links resolved), a file of yours
+                                      with an executed copy's name, and two notebooks with the same file name
+              --cell-timeout SECONDS  time limit of one cell, 0.01 to 2147483 (default: 300)
               --times                 also print each code cell's time
               --no-load-usings        keep the usings of #load-ed .csx files private to them
                                       (as Roslyn scripting does); by default they reach later cells
@@ -32,14 +36,40 @@ namespace Notebooks
                    installs a Jupyter kernel (for Jupyter and VS Code) with these cell semantics; install-kernel --help
 
             The source notebooks are never modified. Exit code: 0 when every cell of every notebook
-            succeeded, 1 when a cell failed or a file was not a runnable notebook, 2 for bad arguments.
+            succeeded, 1 when a cell failed or a file was not a runnable notebook (not JSON, nbformat 3,
+            another language), 2 for bad arguments (one line on standard error; no cell runs).
+            An exception on a thread, task or timer a cell started is reported as an error of that cell
+            (or of the next one if it ended), and what such work prints after its cell ended shows in
+            the next cell under a note naming the cell it came from.
             """;
 
-        /// <summary>Runs the command line; returns the exit code.</summary>
+        /// <summary>Shortest <c>--cell-timeout</c>, in seconds.</summary>
+        public const double MinCellTimeoutSeconds = 0.01;
+
+        /// <summary>Longest <c>--cell-timeout</c>, in seconds (the longest wait .NET timers take, about 24 days).</summary>
+        public const double MaxCellTimeoutSeconds = int.MaxValue / 1000.0;
+
+        /// <summary>
+        /// Runs the command line; returns the exit code. Never throws: a failure nobody foresaw is one line on standard
+        /// error and exit code 1 (set NOTEBOOKS_VERBOSE=1 for the stack trace).
+        /// </summary>
         public static async Task<int> MainAsync(string[] args, TextWriter? stdout = null, TextWriter? stderr = null)
         {
-            var o = stdout ?? Console.Out;
             var e = stderr ?? Console.Error;
+            try
+            {
+                return await RunAsync(args, stdout ?? Console.Out, e).ConfigureAwait(false);
+            }
+            catch (Exception x)
+            {
+                e.WriteLine($"error: the runner failed: {x.GetType().Name}: {x.Message}");
+                if (Environment.GetEnvironmentVariable("NOTEBOOKS_VERBOSE") is "1" or "true") e.WriteLine(x);
+                return 1;
+            }
+        }
+
+        private static async Task<int> RunAsync(string[] args, TextWriter o, TextWriter e)
+        {
             // Jupyter kernel subcommands (lib/Notebooks/Kernel).
             if (args is ["kernel", .. var kernelArgs]) return await Kernel.KernelCommand.RunKernelAsync(kernelArgs, o, e).ConfigureAwait(false);
             if (args is ["install-kernel", .. var installArgs]) return Kernel.KernelCommand.Install(installArgs, o, e);
@@ -49,6 +79,7 @@ namespace Notebooks
             var exportUsings = true;
             var times = false;
             var publish = new PublishOptions();
+            var seen = new HashSet<string>(StringComparer.Ordinal);
             for (var i = 0; i < args.Length; i++)
             {
                 switch (args[i])
@@ -57,12 +88,18 @@ namespace Notebooks
                         o.WriteLine(Usage);
                         return 0;
                     case "--out":
-                        if (i + 1 >= args.Length) return Fail(e, "--out needs a folder: --out DIR");
+                        if (!seen.Add("--out")) return Fail(e, "--out is given twice; give one output folder");
+                        if (i + 1 >= args.Length || args[i + 1].Length == 0 || args[i + 1].StartsWith("--", StringComparison.Ordinal))
+                            return Fail(e, "--out needs a folder: --out DIR");
                         outDir = args[++i];
                         break;
                     case "--cell-timeout":
-                        if (i + 1 >= args.Length || !double.TryParse(args[i + 1], NumberStyles.Float, CultureInfo.InvariantCulture, out var s) || s <= 0 || s > int.MaxValue / 1000.0)
-                            return Fail(e, "--cell-timeout needs a positive number of seconds, for example --cell-timeout 600");
+                        if (!seen.Add("--cell-timeout")) return Fail(e, "--cell-timeout is given twice; give one time limit");
+                        // NaN and Infinity parse as numbers: only a finite count of seconds from 0.01 to about 24 days is a time limit.
+                        if (i + 1 >= args.Length || !double.TryParse(args[i + 1], NumberStyles.Float, CultureInfo.InvariantCulture, out var s)
+                            || !double.IsFinite(s) || s < MinCellTimeoutSeconds || s > MaxCellTimeoutSeconds)
+                            return Fail(e, $"--cell-timeout needs a number of seconds from {MinCellTimeoutSeconds} to {Math.Floor(MaxCellTimeoutSeconds)}, for example --cell-timeout 600"
+                                + (i + 1 < args.Length ? $" (got '{args[i + 1]}')" : ""));
                         timeout = TimeSpan.FromSeconds(s);
                         i++;
                         break;
@@ -93,10 +130,21 @@ namespace Notebooks
                 if (Directory.Exists(p) && NotebookRunner.Expand(p).Count == 0)
                     return Fail(e, $"{p} holds no *.ipynb notebooks; pass a notebook file or a folder that has some");
             }
+            // The same notebook named twice (a file and its folder, say) runs once.
+            var notebooks = paths.SelectMany(NotebookRunner.Expand).DistinctBy(OutputFolder.RealPath).ToList();
+            if (OutputFolder.Check(notebooks, outDir) is { } outProblem) return Fail(e, outProblem);
             if (Publishing.Check(publish, outDir) is { } publishProblem) return Fail(e, publishProblem);
+            try
+            {
+                Directory.CreateDirectory(outDir);
+            }
+            catch (Exception x) when (x is IOException or UnauthorizedAccessException or NotSupportedException)
+            {
+                return Fail(e, $"--out {outDir} cannot be created: {x.Message}");
+            }
 
             var options = new RunOptions { CellTimeout = timeout, ExportUsingsFromLoadedScripts = exportUsings };
-            var report = await NotebookRunner.RunAsync(paths, outDir, options, r =>
+            var report = await NotebookRunner.RunAsync(notebooks, outDir, options, r =>
             {
                 var name = Path.GetFileName(r.Source);
                 if (r.Output is null)

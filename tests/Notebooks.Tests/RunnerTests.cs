@@ -75,7 +75,8 @@ public class RunnerTests
         Assert.StartsWith("a.ipynb", lines[0]);
         Assert.StartsWith("b.ipynb", lines[1]);
         Assert.StartsWith("total: 2 notebooks", lines[2]);
-        Assert.Equal(["a.ipynb", "b.ipynb"], Directory.GetFiles(outDir).Select(Path.GetFileName).Order());
+        // The executed copies, and the list of what the runner wrote there (it replaces only those files).
+        Assert.Equal([OutputFolder.Manifest, "a.ipynb", "b.ipynb"], Directory.GetFiles(outDir).Select(Path.GetFileName).Order(StringComparer.Ordinal));
     }
 
     [Fact]
@@ -145,9 +146,10 @@ public class RunnerTests
         var dir = TempDir("same");
         var src = Write(dir, "n.ipynb", Code("1"));
         var before = Snapshot(src);
-        var (code, stdout, _) = await Cli(src, "--out", dir);
-        Assert.Equal(1, code);
-        Assert.Contains("would overwrite", stdout);
+        var (code, stdout, stderr) = await Cli(src, "--out", dir);
+        Assert.Equal(2, code); // refused before any cell runs
+        Assert.Equal("", stdout);
+        Assert.Contains("would be written over the notebook itself", stderr);
         AssertUnchanged(src, before);
     }
 

@@ -25,7 +25,14 @@ public sealed class RowMatrix
     /// <summary>A <c>[rows, cols]</c> matrix of zeros.</summary>
     /// <param name="rows">Number of rows.</param>
     /// <param name="cols">Number of columns.</param>
-    public RowMatrix(int rows, int cols) : this(rows, cols, new double[checked(Math.Max(0, rows) * Math.Max(0, cols))]) { }
+    public RowMatrix(int rows, int cols) : this(rows, cols, Zeros(rows, cols)) { }
+
+    private static double[] Zeros(int rows, int cols)
+    {
+        Check.NonNegative(rows, nameof(rows));
+        Check.NonNegative(cols, nameof(cols));
+        return Check.Allocate<double>(rows, cols, nameof(rows), "The matrix");
+    }
 
     /// <summary>Number of rows.</summary>
     public int Rows { get; }
