@@ -101,7 +101,7 @@ public class RunnerTests
         { "not-json.ipynb", "this is not json {", "is not valid JSON" },
         { "no-cells.ipynb", "{\"metadata\": {}, \"nbformat\": 4, \"nbformat_minor\": 5}", "has no \"cells\" list" },
         { "truncated.ipynb", "{\"cells\": [{\"cell_type\": \"code\", \"source\": [\"1\"", "is truncated" },
-        { "v3.ipynb", "{\"cells\": [], \"metadata\": {}, \"nbformat\": 3, \"nbformat_minor\": 0}", "uses nbformat 3; this engine reads nbformat 4. Convert it with" },
+        { "v3.ipynb", "{\"cells\": [], \"metadata\": {}, \"nbformat\": 3, \"nbformat_minor\": 0}", "is an nbformat 3 notebook; this engine reads nbformat 4. Convert it with" },
         { "array.ipynb", "[1, 2]", "not a notebook" },
     };
 
