@@ -4,12 +4,13 @@
 #r "nuget: System.Numerics.Tensors, 10.0.15"
 #r "../lib/bin/Attention.dll"
 #r "../lib/bin/Attention.Plots.dll"
+#r "../lib/bin/Lessons.dll"
 
 using MathNet.Numerics.LinearAlgebra;
 using Plotly.NET;
 using Attention;
 using Attention.Plots;
-using Attention.Exercises;
+using Lessons;
 
 // An exercise verdict shows as its one line ("✅ correct: …" or "❌ not yet: … Hint: …").
 Formatter.Register<CheckResult>(r => r.Message, "text/plain");

@@ -1,4 +1,3 @@
-using Attention.Exercises;
 using MathNet.Numerics.LinearAlgebra;
 
 namespace Attention.Tests;

@@ -1,4 +1,3 @@
-using Attention.Exercises;
 
 namespace Attention.Tests;
 

@@ -1,0 +1,2 @@
+// The notebooks' lesson code (lib/Lessons) is tested here beside the kernels it uses.
+global using Lessons;
