@@ -80,4 +80,15 @@ public class NotebookSourceTests
         foreach (var (id, version) in directives) Assert.Equal(central[id], version);
         Assert.Contains("#r \"../lib/bin/Attention.dll\"", text);
     }
+
+    /// <summary>Jupyter copies the kernel's language_info into a notebook it opens: equal, so opening does not mark it modified.</summary>
+    [Theory]
+    [MemberData(nameof(Notebooks))]
+    public void Language_info_is_what_the_kernel_reports(string name)
+    {
+        var nb = TestNotebooks.Read(Path.Combine(Root, "notebooks", name));
+        var saved = nb["metadata"]!["language_info"]!.ToJsonString();
+        var reported = global::Notebooks.Kernel.JupyterKernel.LanguageInfo().ToJsonString();
+        Assert.True(saved == reported, $"{name}: language_info is {saved}; the kernel reports {reported}");
+    }
 }

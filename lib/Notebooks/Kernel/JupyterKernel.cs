@@ -409,6 +409,20 @@ public sealed class JupyterKernel : IDisposable
         _ => "",
     };
 
+    /// <summary>
+    /// The <c>language_info</c> the kernel reports. Jupyter copies it into a notebook's metadata when the notebook opens,
+    /// so the tutorial's notebooks carry exactly this (a test keeps them equal), and opening one does not mark it modified.
+    /// </summary>
+    internal static JsonObject LanguageInfo() => new()
+    {
+        ["codemirror_mode"] = "text/x-csharp",
+        ["file_extension"] = ".cs",
+        ["mimetype"] = "text/x-csharp",
+        ["name"] = "C#",
+        ["pygments_lexer"] = "csharp",
+        ["version"] = LanguageVersion.Latest.MapSpecifiedToEffectiveVersion().ToDisplayString(),
+    };
+
     private static JsonObject KernelInfo()
     {
         var version = typeof(JupyterKernel).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion.Split('+')[0] ?? "1.0";
@@ -418,15 +432,7 @@ public sealed class JupyterKernel : IDisposable
             ["protocol_version"] = JupyterMessage.ProtocolVersion,
             ["implementation"] = ImplementationName,
             ["implementation_version"] = version,
-            ["language_info"] = new JsonObject
-            {
-                ["name"] = "C#",
-                ["version"] = LanguageVersion.Latest.MapSpecifiedToEffectiveVersion().ToDisplayString(),
-                ["mimetype"] = "text/x-csharp",
-                ["file_extension"] = ".cs",
-                ["pygments_lexer"] = "csharp",
-                ["codemirror_mode"] = "text/x-csharp",
-            },
+            ["language_info"] = LanguageInfo(),
             ["banner"] = $"C# notebooks kernel {version} (Roslyn scripting, .NET {Environment.Version}): the cell semantics of the tutorial's runner.",
             ["help_links"] = new JsonArray(),
             ["debugger"] = false,
