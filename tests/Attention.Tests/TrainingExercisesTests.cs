@@ -73,6 +73,7 @@ public class TrainingExercisesTests
     {
         var right = ShootoutExercises.CheckClampedTableAccuracy(n => (16 - 3 + (n - 16) / 10.0) / (n - 3));
         Assert.True(right.Correct, right.Message);
+        Assert.Contains("within its sampling error (100 test sequences a length)", right.Message); // not "to the third decimal"
         var noLuck = ShootoutExercises.CheckClampedTableAccuracy(n => 13.0 / (n - 3));
         Assert.False(noLuck.Correct);
         Assert.Contains("lucky guesses", noLuck.Message);

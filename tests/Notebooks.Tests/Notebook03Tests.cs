@@ -218,4 +218,27 @@ public class Notebook03Tests
         Assert.Contains("Panel 'bad' is 3×2", ex.Message);
         Assert.Throws<ArgumentException>(() => Charts.ScoreFunctionHeatmaps([], ["I"]));
     }
+
+    [Fact]
+    public async Task Machine_dependent_prose_is_generated_from_the_run_and_the_stated_facts_hold()
+    {
+        var nb = await Notebook;
+        // The growth sentence is the one the measured numbers give (the prose around it makes no claim of its own).
+        var fit = nb.Value<double[]>("fit.Coefficients");
+        double At(double x) => fit[0] + fit[1] * x + fit[2] * x * x;
+        string expected = ScalingMeasurements.DescribeGrowth(At(2048) / At(1024), nb.Value<double>("exponent"), nb.Value<double>("memoryExponent"));
+        Assert.Contains(expected, nb.Stdout);
+        Assert.DoesNotContain("tends to land below 2", nb.Markdown);
+
+        // The last sine-cosine pair of d_model = 16 turns once every 2π·10000^(14/16) ≈ 2π·3162 positions.
+        Assert.Contains($"the last pair's wavelength is 2π·{Math.Pow(10000, 14.0 / 16):F0} ", nb.Stdout);
+        Assert.Equal("3162", Math.Pow(10000, 14.0 / 16).ToString("F0", System.Globalization.CultureInfo.InvariantCulture));
+        Assert.DoesNotContain("the last pair almost $10000", nb.Markdown);
+
+        // No duplicated column: the scaled variance is printed once, measured on the scaled samples.
+        Assert.DoesNotContain("(÷ d_k =", nb.Stdout);
+        // The RNN erratum no longer blames missing gates for what is a capacity limit (notebook 01).
+        Assert.DoesNotContain("the missing gates are exactly why", nb.Markdown);
+        Assert.Contains("was already gated", nb.Markdown);
+    }
 }

@@ -43,6 +43,9 @@ public class Notebook06bTests
         var nb = await TutorialNotebook.RunAsync("06b-watch-attention-learn.ipynb", expressions.ToArray());
 
         Assert.StartsWith("# 06b · 注意力如何学会对齐 · Watch attention learn", nb.Markdown);
+        // The decoder input is D, projected by W_q inside attention (not a second "Q" projected again).
+        Assert.Contains("H = D + Attention(D·W_q, S·W_k, S·W_v)", nb.Markdown);
+        Assert.DoesNotContain("H = Q + Attention(Q, S)", nb.Markdown);
 
         // Every task: the accuracy and alignment score the prose promises (and the library's tests assert), after a loss that fell.
         Assert.Contains("at least 95 % of the tokens right and an alignment score of at least 0.75", nb.Markdown.Replace("\n", " "));

@@ -30,7 +30,7 @@ public class Notebook07Tests
     public async Task Runs_and_each_demo_shows_what_its_prose_says()
     {
         var nb = await TutorialNotebook.RunAsync("07-future.ipynb",
-            "cosine2d", "cosine1d", "mostSimilar2d", "closerThanBelow1d",
+            "cosine2d", "cosine1d", "mostSimilar2d", "closerThanBelow1d", "tiedWithBelow1d",
             "crossAttention.Weights.ToArray()", "scene.Words.ToArray()", "scene.Patches.ToArray()", "scene.PatchConcepts", "scene.Caption",
             "weightOnNamedPatches[\"cat\"]", "weightOnNamedPatches[\"grass\"]", "weightOnNamedPatches[\"sun\"]",
             "shop.Candidates.ToArray()", "shop.History.ToArray()", "shop.CandidateCategories", "interest.Scores", "interest.Weights.ToArray()", "meanPool", "recencyAware.Scores",
@@ -43,10 +43,17 @@ public class Notebook07Tests
         Assert.Equal(["1,2", "2,1", "2,3", "3,2"], nb.Value<string[]>("mostSimilar2d").Order().ToArray());
         var cos1d = nb.Value<double[]>("cosine1d");
         for (int p = 0; p < 36; p++) Assert.Equal(SinusoidalCosine(p - 14, 32), cos1d[p], 12);
-        int closer = Enumerable.Range(0, 36).Count(p => p != 14 && cos1d[p] > cos1d[20]);
+        // Counted from the exact cosines (a function of |Δ| only): the patch above (Δ = −6) ties with the one below (Δ = 6)
+        // and must not be counted as "more similar" because rounding puts it 2e-16 higher.
+        double belowCosine = SinusoidalCosine(6, 32);
+        var others = Enumerable.Range(0, 36).Where(p => p != 14 && p != 20).ToArray();
+        int closer = others.Count(p => SinusoidalCosine(p - 14, 32) > belowCosine + 1e-9);
+        int ties = others.Count(p => Math.Abs(SinusoidalCosine(p - 14, 32) - belowCosine) <= 1e-9);
         Assert.Equal(closer, nb.Value<int>("closerThanBelow1d"));
+        Assert.Equal(ties, nb.Value<int>("tiedWithBelow1d"));
+        Assert.True(ties >= 1, "the patch above is exactly as far in the flat numbering as the patch below");
         Assert.True(closer >= 4, "with a flat numbering the patch below is not among the closest");
-        Assert.Contains($"with the 1-D encoding, {closer} patches look more similar", nb.Stdout);
+        Assert.Contains($"with the 1-D encoding, {closer} patches look more similar to (2,2) than the patch right below it, and {ties} exactly as similar", nb.Stdout);
 
         // Cross-attention: softmax(words · patchesᵀ / √16) by loops; content words find their patches.
         var words = nb.Value<double[,]>("scene.Words.ToArray()");
@@ -89,7 +96,10 @@ public class Notebook07Tests
         Assert.True(Rank(meanPool, knife) >= 4 && Rank(attention, knife) <= 2, "attention rescues the single cooking interest");
         Assert.True(recency[scifi] < attention[scifi] && Rank(recency, tent) == 1, "recency fades the old sci-fi interest, the outdoor gear wins");
         var iw = nb.Value<double[,]>("interest.Weights.ToArray()");
-        Assert.True(Enumerable.Range(0, nh).Max(j => iw[gloves, j]) < 0.5, "the gloves spread their weight");
+        double glovesTop = Enumerable.Range(0, nh).Max(j => iw[gloves, j]);
+        Assert.True(glovesTop < 0.5, "no item takes most of the gloves' weight");
+        Assert.Contains($"largest weight {glovesTop.ToString("F2", System.Globalization.CultureInfo.InvariantCulture)} on ", nb.Stdout);
+        Assert.DoesNotContain("find nothing in particular and spread their weight", nb.Markdown);
 
         // DNA: the full matches are the planted positions (and every occurrence); the average position is no match.
         var dna = nb.Value<string>("dna");

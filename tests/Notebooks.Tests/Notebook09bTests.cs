@@ -90,6 +90,8 @@ public class Notebook09bTests
         Assert.Equal(nb.ChartHtml.Count, nb.ChartsDrawnInBrowser());
         nb.AssertExercisesNotAnswered(3);
         Assert.Contains("n/a", nb.Markdown); // the learned table's honest caveat is stated
+        // Where the result is shown, ALiBi's failure is said to follow from the task and its monotone bias.
+        Assert.Contains("ALiBi fails here by construction", nb.Markdown);
     }
 
     [Fact]

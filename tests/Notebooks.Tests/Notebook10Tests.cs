@@ -14,7 +14,7 @@ public class Notebook10Tests
     {
         var nb = await TutorialNotebook.RunAsync("10-faq.ipynb",
             "a", "o.ToArray()", "library.ToArray()", "gapWithout", "gapWith", "local.Weights.ToArray()", "window",
-            "lengths", "fullScores", "windowScores", "frozenWeightChange", "offsetDots", "learnedError", "farRow.ToArray()",
+            "lengths", "fullScores", "windowScores", "frozenWeightChange", "offsetDots", "projectedSpread", "plainSpread", "learnedError", "farRow.ToArray()",
             "rotationError", "sinesAt0", "sinesAt7", "qRow.ToArray()", "kRow.ToArray()", "ropeScores", "decoderOut.HeadWeights[0].ToArray()");
 
         // 9.6.2: q = [1, 0] against keys [1,0], [0,1], [-1,0]: scores 1/√2, 0, −1/√2
@@ -51,6 +51,10 @@ public class Notebook10Tests
         // 9.6.9: PE[p]·PE[p+5] = Σ_i cos(5 ω_i) for every p
         double expectedDot = Enumerable.Range(0, 8).Sum(i => Math.Cos(5 * Math.Pow(10000, -2.0 * i / 16)));
         Assert.All(nb.Value<double[]>("offsetDots"), d => Assert.Equal(expectedDot, d, 12));
+        // ... but attention compares projected encodings, and through W_Q·W_Kᵀ the same offset scores differently.
+        Assert.InRange(nb.Value<double>("plainSpread"), 0, 1e-12);
+        Assert.True(nb.Value<double>("projectedSpread") > 1e-3, "the projected score of offset 5 depends on where the pair is");
+        Assert.DoesNotContain("which dot-product attention can use", nb.Markdown);
 
         // 9.6.10: the learned table refuses, the sinusoidal row exists (length √(d/2)) and follows the formula
         Assert.Contains("cannot extrapolate past 64 positions", nb.Value<string>("learnedError"));

@@ -26,8 +26,8 @@ public sealed record AlignmentPrediction(int[] Output, Matrix<double> Weights, I
 /// <remarks>
 /// <code>
 /// S = embed(source) + pos          [n, d]     the encoded input (keys and values); a lookup entry c:7 is embed(c) + embed(7)
-/// Q = embed(queries) + pos         [T, d]     one query per output position
-/// H = Q + Attention(Q, S)                     cross-attention with a residual connection
+/// D = embed(queries) + pos         [T, d]     the decoder input: one row per output position
+/// H = D + Attention(D·Wq, S·Wk, S·Wv)         cross-attention with a residual connection
 /// Z = H + FeedForward(H)
 /// logits = Z·W + b                 [T, vocabulary]
 /// </code>

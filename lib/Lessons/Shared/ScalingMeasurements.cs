@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Diagnostics;
 
 using Attention;
@@ -288,6 +289,31 @@ public static class ScalingMeasurements
         double mean = y.Average(), total = y.Sum(v => (v - mean) * (v - mean));
         double residual = x.Select((v, i) => Math.Pow(y[i] - fit.Evaluate(v), 2)).Sum();
         return fit with { RSquared = total == 0 ? (residual == 0 ? 1 : 0) : 1 - residual / total };
+    }
+
+    /// <summary>
+    /// One sentence that reads a run's growth numbers: the fitted time ratio t(2n)/t(n), the time exponent and the
+    /// memory exponent, each set against the quadratic law (ratio 4, exponent 2). Generated from the numbers, so the
+    /// notebook never states a growth the measurement does not show.
+    /// </summary>
+    /// <param name="ratio">t(2n)/t(n) on the fitted curve.</param>
+    /// <param name="timeExponent">The log-log slope of time against n.</param>
+    /// <param name="memoryExponent">The log-log slope of allocated bytes against n.</param>
+    /// <returns>The sentence.</returns>
+    public static string DescribeGrowth(double ratio, double timeExponent, double memoryExponent)
+    {
+        static string Against(double value, double quadratic, double band) =>
+            value < quadratic - band ? "below" : value > quadratic + band ? "above" : "close to";
+        string time = Against(timeExponent, 2, 0.1);
+        string why = time switch
+        {
+            "below" => "the fixed costs of a call still take a visible share",
+            "above" => "the larger score matrices no longer fit in the caches, so each score costs more",
+            _ => "the n² work dominates",
+        };
+        return string.Create(CultureInfo.InvariantCulture,
+            $"This run: time ratio {ratio:F2} ({Against(ratio, 4, 0.4)} the quadratic 4), time exponent {timeExponent:F2} " +
+            $"({time} 2: {why}), memory exponent {memoryExponent:F2} ({Against(memoryExponent, 2, 0.1)} 2).");
     }
 
     /// <summary>
