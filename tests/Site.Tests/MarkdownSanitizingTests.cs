@@ -40,6 +40,19 @@ public sealed partial class MarkdownSanitizingTests(SanitizingFixture fixture)
     }
 
     [Fact]
+    public void A_markdown_output_is_cleaned_like_a_markdown_cell_and_keeps_its_text_and_math()
+    {
+        var cell = SanitizingFixture.Payloads.Length + 2;
+        var section = CellSection(Parse(SanitizingFixture.Attacks), cell);
+        var output = section.QuerySelector(".output .markdown")!;
+        Assert.Equal("Markdown output", output.QuerySelector("strong")!.TextContent);
+        Assert.Equal("\\(x^2\\)", output.QuerySelector("span.math")!.TextContent);
+        Assert.Equal("link", output.QuerySelector("a")!.TextContent);
+        AssertInert(section, "the markdown output");
+        Assert.Contains($"the onerror attribute of <img> (markdown output of cell {cell})", fixture.Log);
+    }
+
+    [Fact]
     public void The_attack_page_has_no_script_but_the_sites_own_and_no_live_attribute_anywhere()
     {
         var page = Parse(SanitizingFixture.Attacks);

@@ -66,6 +66,12 @@ public sealed class SanitizingFixture : IAsyncLifetime
         new("video-source", "<video><source onerror=\"window.__pwned=(window.__pwned||'')+'video-source;'\"></video>", false),
     ];
 
+    /// <summary>
+    /// A <c>text/markdown</c> output (the last cell of the attack page): its HTML comes from markdown, so it is cleaned
+    /// like a markdown cell's.
+    /// </summary>
+    public const string MarkdownOutput = "**Markdown output** <img src=\"missing.png\" onerror=\"window.__pwned=(window.__pwned||'')+'markdown-output;'\"> [link](javascript:void(0)) $x^2$";
+
     /// <summary>Everything this fixture writes (removed at the end).</summary>
     public string Root { get; } = Path.Combine(Path.GetTempPath(), "site-tests", $"sanitizing-{Environment.ProcessId}-{Guid.NewGuid():N}"[..36]);
 
@@ -93,10 +99,11 @@ public sealed class SanitizingFixture : IAsyncLifetime
         Directory.CreateDirectory(notebooks);
         var attacks = NotebookFiles.Write(notebooks, Attacks,
             [NotebookFiles.Markdown("# Markdown attacks\n\nEvery cell below carries HTML that would run script."),
-             .. Payloads.Select(p => NotebookFiles.Markdown($"{p.Markdown}\n\nafter-{p.Name}"))]);
+             .. Payloads.Select(p => NotebookFiles.Markdown($"{p.Markdown}\n\nafter-{p.Name}")),
+             WithOutput(NotebookFiles.Code("display(markdown)", "csharp"), "text/markdown", MarkdownOutput)]);
         var live = NotebookFiles.Write(notebooks, LiveOutputs,
             [NotebookFiles.Markdown("# Live outputs\n\nThe same HTML, returned by cells' code."),
-             .. Payloads.Where(p => p.FitsALivePage).Select(p => WithHtmlOutput(NotebookFiles.Code("display(html)", "csharp"), p.Markdown))]);
+             .. Payloads.Where(p => p.FitsALivePage).Select(p => WithOutput(NotebookFiles.Code("display(html)", "csharp"), "text/html", p.Markdown))]);
         var kept = NotebookFiles.Write(notebooks, Kept, KeptCells());
 
         var log = new StringWriter();
@@ -143,12 +150,12 @@ public sealed class SanitizingFixture : IAsyncLifetime
             "```csharp\nvar ok = 1 < 2 && \"<b>\" != null;\n```"),
     ];
 
-    private static JsonObject WithHtmlOutput(JsonObject cell, string html)
+    private static JsonObject WithOutput(JsonObject cell, string mime, string text)
     {
         cell["outputs"] = new JsonArray(new JsonObject
         {
             ["output_type"] = "display_data",
-            ["data"] = new JsonObject { ["text/html"] = html, ["text/plain"] = "html" },
+            ["data"] = new JsonObject { [mime] = text, ["text/plain"] = "output" },
             ["metadata"] = new JsonObject(),
         });
         return cell;

@@ -188,7 +188,7 @@ public static partial class NotebookHtml
                 var data = output["data"] as JsonObject ?? [];
                 var label = type == "execute_result" && output["execution_count"] is JsonValue v && v.TryGetValue(out int n)
                     ? $"<div class=\"prompt out\">Out[{n.ToString(CultureInfo.InvariantCulture)}]:</div>" : "";
-                return $"<div class=\"output result\">{label}{Bundle(data, PlotlyOutputs.IsChart(output), sanitizer ?? new MarkdownSanitizer(), location)}</div>\n";
+                return $"<div class=\"output result\">{label}{Bundle(data, PlotlyOutputs.IsChart(output), sanitizer, location)}</div>\n";
             }
             default:
                 return $"<pre class=\"output unknown\">{Text($"(an output of type '{type}' that this page does not show)")}</pre>\n";
@@ -196,7 +196,7 @@ public static partial class NotebookHtml
     }
 
     // Jupyter's order of preference, less script types this page cannot run.
-    private static string Bundle(JsonObject data, bool chart, MarkdownSanitizer sanitizer, string location)
+    private static string Bundle(JsonObject data, bool chart, MarkdownSanitizer? sanitizer, string location)
     {
         if (data["text/html"] is { } html)
         {
@@ -204,7 +204,7 @@ public static partial class NotebookHtml
             return chart ? $"<div class=\"chart\">{PlotlyOutputs.WithoutPlotlyJs(h)}</div>" : $"<div class=\"html\">{h}</div>";
         }
         if (data["text/markdown"] is { } md)
-            return $"<div class=\"markdown\">{sanitizer.Sanitize(Markdown.ToHtml(Join(md), Pipeline), $"markdown output of {location}")}</div>";
+            return $"<div class=\"markdown\">{(sanitizer ?? new MarkdownSanitizer()).Sanitize(Markdown.ToHtml(Join(md), Pipeline), $"markdown output of {location}")}</div>";
         if (data["image/svg+xml"] is { } svg)
             return Image("image/svg+xml", Convert.ToBase64String(Encoding.UTF8.GetBytes(Join(svg))));
         foreach (var mime in (string[])["image/png", "image/jpeg", "image/gif"])
