@@ -95,6 +95,7 @@ public partial class KernelParentTests(ITestOutputHelper output)
             var clock = Stopwatch.StartNew();
             Assert.True(kernel.WaitForExit(ExitBound), $"the kernel still runs {ExitBound.TotalSeconds} s after JPY_PARENT_PID {jupyter.Id} exited; its log:\n{Log()}");
             output.WriteLine($"the kernel exited {clock.Elapsed.TotalSeconds:F1} s after its JPY_PARENT_PID");
+            kernel.WaitForExit(); // and its standard error has been read to the end
             Assert.Contains($"kernel: shutting down: the process that started it (JPY_PARENT_PID {jupyter.Id}) has exited", Log());
             Assert.Equal(0, kernel.ExitCode);
         }
