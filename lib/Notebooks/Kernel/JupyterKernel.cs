@@ -38,8 +38,8 @@ public sealed class KernelOptions
 /// iopub (outputs, status) is shared behind a lock; stdin is used by the running cell's thread when the cell calls
 /// <c>Console.ReadLine()</c> and the client allows stdin (otherwise the cell reads end of input).
 /// </para>
-/// Every incoming message must carry a valid HMAC-SHA256 signature made with the connection file's key;
-/// anything else is dropped unanswered and logged.
+/// Every incoming message must carry a valid HMAC-SHA256 signature made with the connection file's key, and one not
+/// seen before (a <see cref="SignatureHistory"/> of the last 65 536); anything else is dropped unanswered and logged.
 /// </summary>
 public sealed class JupyterKernel : IDisposable
 {
@@ -77,7 +77,7 @@ public sealed class JupyterKernel : IDisposable
         this.options = options ?? new KernelOptions();
         connection.Validate(this.options.AllowRemote);
         Connection = connection;
-        codec = new MessageCodec(new MessageSigner(connection.Key));
+        codec = new MessageCodec(new MessageSigner(connection.Key), new SignatureHistory());
         session = NewSession();
     }
 

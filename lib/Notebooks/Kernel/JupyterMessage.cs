@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Runtime.InteropServices;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
@@ -95,8 +96,58 @@ public sealed class MessageSigner(string key)
     }
 }
 
-/// <summary>Turns ZeroMQ multipart messages into <see cref="JupyterMessage"/>s and back.</summary>
-public sealed class MessageCodec(MessageSigner signer)
+/// <summary>
+/// The signatures of the messages received lately, so that the same signed frames received a second time (a replay by
+/// someone who saw the traffic, or a client that resends) are recognised and dropped, as jupyter_client's Session does
+/// with its <c>digest_history</c>. Every genuine message has its own signature (its header carries a fresh msg_id and
+/// date), so only a copy repeats one. Only signatures that verified are recorded, so nobody without the key can push
+/// genuine ones out; once <see cref="Capacity"/> are held, the oldest is forgotten. Thread-safe.
+/// </summary>
+public sealed class SignatureHistory
+{
+    /// <summary>Signatures kept by default: 65 536, as jupyter_client keeps (about 5 MB when full).</summary>
+    public const int DefaultCapacity = 1 << 16;
+
+    private readonly HashSet<(UInt128, UInt128)> seen = [];
+    private readonly Queue<(UInt128, UInt128)> order = new();
+    private readonly Lock gate = new();
+
+    /// <summary>A history that remembers the last <paramref name="capacity"/> signatures.</summary>
+    public SignatureHistory(int capacity = DefaultCapacity)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(capacity, 1);
+        Capacity = capacity;
+    }
+
+    /// <summary>How many signatures are remembered at most.</summary>
+    public int Capacity { get; }
+
+    /// <summary>How many signatures are remembered now.</summary>
+    public int Count { get { lock (gate) return seen.Count; } }
+
+    /// <summary>
+    /// Records <paramref name="mac"/> (the 32 bytes of an HMAC-SHA256, not its hex text: upper- and lower-case hex name
+    /// the same signature); false when it was recorded before, that is, the message is a repeat.
+    /// </summary>
+    public bool TryAdd(ReadOnlySpan<byte> mac)
+    {
+        if (mac.Length != 32) throw new ArgumentException($"an HMAC-SHA256 has 32 bytes, not {mac.Length}", nameof(mac));
+        var key = (MemoryMarshal.Read<UInt128>(mac[..16]), MemoryMarshal.Read<UInt128>(mac[16..]));
+        lock (gate)
+        {
+            if (!seen.Add(key)) return false;
+            order.Enqueue(key);
+            if (order.Count > Capacity) seen.Remove(order.Dequeue());
+            return true;
+        }
+    }
+}
+
+/// <summary>
+/// Turns ZeroMQ multipart messages into <see cref="JupyterMessage"/>s and back. With a <see cref="SignatureHistory"/>,
+/// a received message whose signature was seen before is refused as a replay.
+/// </summary>
+public sealed class MessageCodec(MessageSigner signer, SignatureHistory? history = null)
 {
     private static readonly byte[] DelimiterBytes = Encoding.ASCII.GetBytes(JupyterMessage.Delimiter);
 
@@ -151,6 +202,11 @@ public sealed class MessageCodec(MessageSigner signer)
         if (!signer.Verify(signature, header, parent, metadata, content))
         {
             problem = "its HMAC-SHA256 signature does not match the connection file's key";
+            return null;
+        }
+        if (history is not null && !history.TryAdd(Convert.FromHexString(Encoding.ASCII.GetString(signature))))
+        {
+            problem = "it repeats a message already received (the same signature): a replayed message is not handled twice";
             return null;
         }
         try

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Globalization;
 using System.Runtime.InteropServices;
 using NetMQ;
@@ -17,6 +18,8 @@ public static class KernelCommand
           --allow-remote          serve an "ip" other than 127.0.0.1/::1/localhost (anyone who can reach it
                                   and has the key can run code as you)
           --cell-timeout SECONDS  stop the session when a cell runs longer (default: no limit; interrupt instead)
+          --no-parent-watch       keep running when the process that started the kernel exits (for a kernel that a
+                                  service manager starts on purpose; by default the kernel exits with its launcher)
           --help                  this text
         """;
 
@@ -41,8 +44,11 @@ public static class KernelCommand
     /// <summary>Runs the kernel until Jupyter shuts it down; returns the exit code.</summary>
     public static async Task<int> RunKernelAsync(string[] args, TextWriter stdout, TextWriter stderr)
     {
+        // First of all, before the launcher has more time to exit unseen: who started this process.
+        var watch = ParentWatch.Create(Environment.GetEnvironmentVariable("JPY_PARENT_PID"), out var watchProblem);
         string? file = null;
         var allowRemote = false;
+        var watchParent = true;
         var timeout = Timeout.InfiniteTimeSpan;
         for (var i = 0; i < args.Length; i++)
         {
@@ -58,6 +64,9 @@ public static class KernelCommand
                 case "--allow-remote":
                     allowRemote = true;
                     break;
+                case "--no-parent-watch":
+                    watchParent = false;
+                    break;
                 case "--cell-timeout":
                     if (i + 1 >= args.Length || !double.TryParse(args[i + 1], NumberStyles.Float, CultureInfo.InvariantCulture, out var s) || s <= 0 || s > int.MaxValue / 1000.0)
                         return Fail(stderr, "--cell-timeout needs a positive number of seconds, for example --cell-timeout 600");
@@ -69,6 +78,8 @@ public static class KernelCommand
             }
         }
         if (file is null) return Fail(stderr, "kernel needs --connection-file FILE (Jupyter passes it; see kernel --help)");
+        if (!watchParent) watch = null;
+        else if (watchProblem is not null) stderr.WriteLine($"kernel: {watchProblem}");
 
         // Jupyter's own stdin is not the user's: a cell reads input through the client (input_request), or end of input;
         // anything else that reads Console.In in this process reads end of input instead of hanging.
@@ -78,6 +89,13 @@ public static class KernelCommand
         {
             var connection = ConnectionInfo.Load(file);
             kernel = new JupyterKernel(connection, new KernelOptions { AllowRemote = allowRemote, CellTimeout = timeout, Log = stderr });
+            // A kernel whose launcher is already gone would serve nobody, and could still be made to run code: do not start.
+            if (watch?.Gone() is { } gone)
+            {
+                stderr.WriteLine($"kernel: not starting: {gone}. (A service that starts the kernel on purpose can pass --no-parent-watch.)");
+                kernel.Dispose();
+                return 1;
+            }
             kernel.Start();
         }
         catch (KernelConfigurationException e)
@@ -90,8 +108,15 @@ public static class KernelCommand
             c.Cancel = true;
             kernel.InterruptCell();
         });
-        using var parent = ParentWatch.Start(kernel, stderr);
-        await kernel.Completion.ConfigureAwait(false);
+        using (watch)
+        {
+            watch?.Start(why =>
+            {
+                stderr.WriteLine($"kernel: shutting down: {why}");
+                kernel.Stop();
+            });
+            await kernel.Completion.ConfigureAwait(false);
+        }
         NetMQConfig.Cleanup(block: true); // lets the last replies (shutdown_reply) leave before the process ends
         return 0;
     }
@@ -153,62 +178,180 @@ public static class KernelCommand
         e.WriteLine($"error: {message}");
         return 2;
     }
+}
+
+/// <summary>
+/// Watches the process that started the kernel, so that no orphaned kernel keeps running (and keeps executing code)
+/// after its front end has gone: a closed editor, a killed Jupyter server, or a launcher that died before the kernel
+/// had even finished starting.
+/// <para>
+/// Two signs are read, whichever are available. <c>JPY_PARENT_PID</c>, which Jupyter sets to its own process id when
+/// it starts a kernel: gone when no process of that id runs any more (a zombie counts as gone, and so does a new
+/// process that reused the id, told apart by its start time). On Linux, the parent process id (from
+/// <c>/proc/self/stat</c>) read when the watch is made: gone when it changes, since a process whose parent exits is
+/// handed to init (pid 1) or to a subreaper. A parent of 1 at that moment, without <c>JPY_PARENT_PID</c>, means the
+/// launcher already exited; with <c>JPY_PARENT_PID</c> set, a parent of 1 is left to that variable (a launcher that
+/// detaches its kernels, or a Jupyter server that is itself pid 1 in a container).
+/// </para>
+/// On Windows, Jupyter passes in <c>JPY_PARENT_PID</c> a process handle the kernel inherits, not a process id: gone
+/// when that handle is signalled. Where neither sign is available (macOS without <c>JPY_PARENT_PID</c>), there is
+/// nothing to watch.
+/// </summary>
+internal sealed class ParentWatch : IDisposable
+{
+    /// <summary>How often the watch looks.</summary>
+    public static readonly TimeSpan Interval = TimeSpan.FromSeconds(1);
+
+    private readonly int? jupyterParent;
+    private readonly long? jupyterParentStart;
+    private readonly int? parentAtStart;
+    private InheritedProcessHandle? jupyterParentHandle;
+    private Timer? timer;
+
+    private ParentWatch(int? jupyterParent, long? jupyterParentStart, int? parentAtStart, InheritedProcessHandle? jupyterParentHandle)
+    {
+        this.jupyterParent = jupyterParent;
+        this.jupyterParentStart = jupyterParentStart;
+        this.parentAtStart = parentAtStart;
+        this.jupyterParentHandle = jupyterParentHandle;
+    }
 
     /// <summary>
-    /// Ends the kernel when the process that started it goes away (a closed editor, a killed server), so no
-    /// orphaned kernel keeps running: on Linux by watching the parent process id, elsewhere through
-    /// <c>JPY_PARENT_PID</c> when the front end sets it.
+    /// Reads the parent process id and <paramref name="jpyParentPid"/> (the value of <c>JPY_PARENT_PID</c>, or null)
+    /// now: call it first thing. Null when there is nothing to watch. A value that is not a process id is reported in
+    /// <paramref name="problem"/> and ignored.
     /// </summary>
-    private sealed class ParentWatch : IDisposable
+    public static ParentWatch? Create(string? jpyParentPid, out string? problem)
     {
-        private readonly Timer timer;
-
-        private ParentWatch(Func<bool> parentGone, JupyterKernel kernel, TextWriter log)
+        var parent = ProcessTable.ParentOfSelf();
+        problem = null;
+        int? jupyter = null;
+        if (OperatingSystem.IsWindows())
         {
-            timer = new Timer(_ =>
-            {
-                if (!parentGone()) return;
-                log.WriteLine("kernel: the process that started this kernel has exited; shutting down");
-                kernel.Stop();
-            }, null, TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(2));
-        }
-
-        public static ParentWatch? Start(JupyterKernel kernel, TextWriter log)
-        {
-            if (ParentPid() is { } ppid and > 1) return new ParentWatch(() => ParentPid() != ppid, kernel, log);
-            if (int.TryParse(Environment.GetEnvironmentVariable("JPY_PARENT_PID"), out var pid) && pid > 0)
-                return new ParentWatch(() => !IsAlive(pid), kernel, log);
+            if (long.TryParse(jpyParentPid, NumberStyles.None, CultureInfo.InvariantCulture, out var handle) && handle > 0)
+                return new ParentWatch(null, null, null, new InheritedProcessHandle(new IntPtr(handle)));
             return null;
         }
+        if (!string.IsNullOrWhiteSpace(jpyParentPid))
+        {
+            if (int.TryParse(jpyParentPid, NumberStyles.None, CultureInfo.InvariantCulture, out var pid) && pid > 0) jupyter = pid;
+            else problem = $"JPY_PARENT_PID is '{jpyParentPid}', not a process id; it is ignored";
+        }
+        if (jupyter is null && parent is null or 0) return null; // 0: the parent is outside this process's pid namespace
+        return new ParentWatch(jupyter, jupyter is { } j ? ProcessTable.StartTime(j) : null, parent, null);
+    }
 
-        public void Dispose() => timer.Dispose();
-
-        /// <summary>The parent process id from /proc (Linux), or null.</summary>
-        private static int? ParentPid()
+    /// <summary>Null while the process that started the kernel runs; otherwise what became of it.</summary>
+    public string? Gone()
+    {
+        if (jupyterParentHandle is { } handle)
         {
             try
             {
-                var stat = File.ReadAllText("/proc/self/stat");
-                var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
-                return int.Parse(fields[1], CultureInfo.InvariantCulture);
+                if (handle.WaitOne(0)) return "the process that started it (the handle in JPY_PARENT_PID) has exited";
             }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException or FormatException or IndexOutOfRangeException or ArgumentOutOfRangeException)
+            catch (Exception e) when (e is IOException or ObjectDisposedException or UnauthorizedAccessException or InvalidOperationException or System.ComponentModel.Win32Exception)
             {
-                return null;
+                jupyterParentHandle = null; // not a handle this process can wait on: nothing to watch
             }
         }
-
-        private static bool IsAlive(int pid)
+        if (jupyterParent is { } j && !ProcessTable.IsRunning(j, jupyterParentStart))
+            return $"the process that started it (JPY_PARENT_PID {j}) has exited";
+        if (parentAtStart is { } p)
         {
-            try
-            {
-                using var p = System.Diagnostics.Process.GetProcessById(pid);
-                return !p.HasExited;
-            }
-            catch (ArgumentException)
-            {
-                return false;
-            }
+            if (p == 1 && jupyterParent is null) return "its parent had already exited when it started (its parent process is init, pid 1)";
+            if (p > 1 && ProcessTable.ParentOfSelf() is { } now && now != p) return $"its parent process {p} has exited";
+        }
+        return null;
+    }
+
+    /// <summary>Looks every <see cref="Interval"/>; calls <paramref name="onGone"/> once, with <see cref="Gone"/>'s reason.</summary>
+    public void Start(Action<string> onGone)
+    {
+        var fired = 0;
+        timer = new Timer(_ =>
+        {
+            if (Gone() is { } why && Interlocked.Exchange(ref fired, 1) == 0) onGone(why);
+        }, null, Interval, Interval);
+    }
+
+    /// <summary>Stops watching.</summary>
+    public void Dispose()
+    {
+        timer?.Dispose();
+        jupyterParentHandle?.Dispose();
+    }
+
+    /// <summary>A process handle this process inherited (signalled when that process ends); it is not closed here.</summary>
+    private sealed class InheritedProcessHandle : WaitHandle
+    {
+        public InheritedProcessHandle(IntPtr handle) => SafeWaitHandle = new Microsoft.Win32.SafeHandles.SafeWaitHandle(handle, ownsHandle: false);
+    }
+}
+
+/// <summary>What the kernel needs to know about other processes: on Linux from <c>/proc</c>, elsewhere from <see cref="Process"/>.</summary>
+internal static class ProcessTable
+{
+    /// <summary>This process's parent process id (Linux), or null where it cannot be read.</summary>
+    public static int? ParentOfSelf() => Stat("self") is { } f && int.TryParse(f[1], NumberStyles.None, CultureInfo.InvariantCulture, out var p) ? p : null;
+
+    /// <summary>When process <paramref name="pid"/> started, in the system's own units (to tell a reused id apart), or null.</summary>
+    public static long? StartTime(int pid)
+    {
+        if (OperatingSystem.IsLinux())
+            return Stat(pid.ToString(CultureInfo.InvariantCulture)) is { Length: > 19 } f && long.TryParse(f[19], NumberStyles.None, CultureInfo.InvariantCulture, out var t) ? t : null;
+        try
+        {
+            using var p = Process.GetProcessById(pid);
+            return p.StartTime.ToUniversalTime().Ticks;
+        }
+        catch (Exception e) when (e is ArgumentException or InvalidOperationException or System.ComponentModel.Win32Exception or NotSupportedException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>
+    /// True while process <paramref name="pid"/> runs: it exists, is not a zombie, and (when <paramref name="startTime"/>
+    /// is known) is the same process as when the start time was read, not a new one that reused the id.
+    /// </summary>
+    public static bool IsRunning(int pid, long? startTime)
+    {
+        if (OperatingSystem.IsLinux())
+        {
+            if (Stat(pid.ToString(CultureInfo.InvariantCulture)) is not { } f) return false;
+            if (f[0] is "Z" or "X" or "x") return false;
+            return startTime is not { } t || StartTime(pid) == t;
+        }
+        try
+        {
+            using var p = Process.GetProcessById(pid);
+            return !p.HasExited && (startTime is not { } t || p.StartTime.ToUniversalTime().Ticks == t);
+        }
+        catch (ArgumentException)
+        {
+            return false; // no such process
+        }
+        catch (Exception e) when (e is InvalidOperationException or System.ComponentModel.Win32Exception or NotSupportedException)
+        {
+            return true; // exists, but may not be inspected: assume it runs
+        }
+    }
+
+    /// <summary>The fields of <c>/proc/ID/stat</c> after the command name (state first, then the parent id, …), or null.</summary>
+    private static string[]? Stat(string id)
+    {
+        if (!OperatingSystem.IsLinux()) return null;
+        try
+        {
+            var stat = File.ReadAllText($"/proc/{id}/stat");
+            var close = stat.LastIndexOf(')');
+            if (close < 0 || close + 2 > stat.Length) return null;
+            return stat[(close + 2)..].Split(' ');
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return null;
         }
     }
 }

@@ -48,13 +48,21 @@ public sealed class NotebookPage
 
     /// <summary>The cells as HTML (the inside of the page's <c>&lt;main&gt;</c>).</summary>
     public required string Body { get; init; }
+
+    /// <summary>
+    /// What <see cref="MarkdownSanitizer"/> removed from the HTML of markdown (a script, an event handler, a
+    /// <c>javascript:</c> link, …), one line each with its cell; empty for the tutorial's notebooks.
+    /// </summary>
+    public IReadOnlyList<string> Removed { get; init; } = [];
 }
 
 /// <summary>
 /// Renders an executed notebook to HTML: markdown through Markdig (pipe tables, math, Mermaid blocks),
 /// code highlighted with <see cref="CSharpHighlighter"/> and numbered with its execution count, and
 /// outputs the way Jupyter chooses them (HTML, then images, then plain text). Everything that is text
-/// is HTML-escaped; <c>text/html</c> outputs and raw HTML in markdown are kept, as Jupyter keeps them.
+/// is HTML-escaped. The HTML that markdown produces (markdown cells with their raw HTML, and
+/// <c>text/markdown</c> outputs) goes through <see cref="MarkdownSanitizer"/>, so prose runs no script;
+/// <c>text/html</c> outputs are what a cell's own code returned and are kept live, as Jupyter keeps them.
 /// Chart outputs lose any inline plotly.js (the page loads one shared copy).
 /// </summary>
 public static partial class NotebookHtml
@@ -80,6 +88,7 @@ public static partial class NotebookHtml
         string? title = null;
         int code = 0, errors = 0, charts = 0, formulas = 0, diagrams = 0;
         var body = new StringBuilder();
+        var sanitizer = new MarkdownSanitizer();
         foreach (var cell in doc.Cells)
         {
             switch (cell.CellType)
@@ -104,7 +113,7 @@ public static partial class NotebookHtml
                                 link.Url = page + m.Groups["rest"].Value;
                     }
                     body.Append("<section class=\"cell markdown\" id=\"cell-").Append(Attr(CellId(cell))).Append("\">\n")
-                        .Append(Attachments(cell, RenderMarkdown(md)))
+                        .Append(sanitizer.Sanitize(Attachments(cell, RenderMarkdown(md)), CellName(cell)))
                         .Append("</section>\n");
                     break;
                 }
@@ -122,7 +131,7 @@ public static partial class NotebookHtml
                     if (outputs.Count > 0)
                     {
                         body.Append("<div class=\"outputs\">\n");
-                        foreach (var o in outputs) body.Append(Output(o));
+                        foreach (var o in outputs) body.Append(Output(o, sanitizer, CellName(cell)));
                         body.Append("</div>\n");
                     }
                     body.Append("</section>\n");
@@ -146,11 +155,15 @@ public static partial class NotebookHtml
             Formulas = formulas,
             Diagrams = diagrams,
             Body = body.ToString(),
+            Removed = sanitizer.Removed,
         };
     }
 
-    /// <summary>One output as HTML.</summary>
-    public static string Output(JsonObject output)
+    /// <summary>
+    /// One output as HTML. A <c>text/markdown</c> output is cleaned by <paramref name="sanitizer"/> (a new one when
+    /// null), noting <paramref name="location"/> with what it removes; <c>text/html</c> is kept as the code returned it.
+    /// </summary>
+    public static string Output(JsonObject output, MarkdownSanitizer? sanitizer = null, string location = "an output")
     {
         var type = Str(output["output_type"]);
         switch (type)
@@ -175,7 +188,7 @@ public static partial class NotebookHtml
                 var data = output["data"] as JsonObject ?? [];
                 var label = type == "execute_result" && output["execution_count"] is JsonValue v && v.TryGetValue(out int n)
                     ? $"<div class=\"prompt out\">Out[{n.ToString(CultureInfo.InvariantCulture)}]:</div>" : "";
-                return $"<div class=\"output result\">{label}{Bundle(data, PlotlyOutputs.IsChart(output))}</div>\n";
+                return $"<div class=\"output result\">{label}{Bundle(data, PlotlyOutputs.IsChart(output), sanitizer, location)}</div>\n";
             }
             default:
                 return $"<pre class=\"output unknown\">{Text($"(an output of type '{type}' that this page does not show)")}</pre>\n";
@@ -183,7 +196,7 @@ public static partial class NotebookHtml
     }
 
     // Jupyter's order of preference, less script types this page cannot run.
-    private static string Bundle(JsonObject data, bool chart)
+    private static string Bundle(JsonObject data, bool chart, MarkdownSanitizer? sanitizer, string location)
     {
         if (data["text/html"] is { } html)
         {
@@ -191,7 +204,7 @@ public static partial class NotebookHtml
             return chart ? $"<div class=\"chart\">{PlotlyOutputs.WithoutPlotlyJs(h)}</div>" : $"<div class=\"html\">{h}</div>";
         }
         if (data["text/markdown"] is { } md)
-            return $"<div class=\"markdown\">{Markdown.ToHtml(Join(md), Pipeline)}</div>";
+            return $"<div class=\"markdown\">{(sanitizer ?? new MarkdownSanitizer()).Sanitize(Markdown.ToHtml(Join(md), Pipeline), $"markdown output of {location}")}</div>";
         if (data["image/svg+xml"] is { } svg)
             return Image("image/svg+xml", Convert.ToBase64String(Encoding.UTF8.GetBytes(Join(svg))));
         foreach (var mime in (string[])["image/png", "image/jpeg", "image/gif"])
@@ -276,6 +289,9 @@ public static partial class NotebookHtml
         for (var k = 1; !used.Add(id); k++) id = $"{slug}-{k}";
         return id;
     }
+
+    /// <summary>How a cell is named in messages: its position, counted from 1 as a reader counts.</summary>
+    private static string CellName(NotebookCell cell) => $"cell {(cell.Index + 1).ToString(CultureInfo.InvariantCulture)}";
 
     private static string CellId(NotebookCell cell) => cell.Id ?? cell.Index.ToString(CultureInfo.InvariantCulture);
 

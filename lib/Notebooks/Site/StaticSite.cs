@@ -69,7 +69,11 @@ public static class StaticSite
             NotebookDocument doc;
             try { doc = NotebookDocument.Load(path); }
             catch (NotebookFormatException e) { throw new SiteException($"cannot put {path} on the site: {e.Message}", e); }
-            pages.Add(NotebookHtml.Render(doc, Path.GetFileName(path), name, f => pageOf.GetValueOrDefault(f)));
+            var page = NotebookHtml.Render(doc, Path.GetFileName(path), name, f => pageOf.GetValueOrDefault(f));
+            // Say what the page lost, so an author whose prose relied on it knows why it is missing.
+            if (page.Removed.Count > 0)
+                log.WriteLine($"site: {page.FileName}: removed from the markdown's HTML (pages keep only safe HTML): {string.Join("; ", page.Removed)}");
+            pages.Add(page);
         }
 
         try
