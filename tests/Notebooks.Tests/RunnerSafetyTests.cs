@@ -54,6 +54,18 @@ public class RunnerSafetyTests
         Assert.False(Directory.Exists(Path.Combine(dir, "out")));
     }
 
+    [Theory]
+    [InlineData("NaN")]
+    [InlineData("Infinity")]
+    [InlineData("0")]
+    public async Task The_kernel_refuses_a_bad_cell_timeout_the_same_way(string value)
+    {
+        var e = new StringWriter();
+        int code = await global::Notebooks.Kernel.KernelCommand.RunKernelAsync(["-f", "missing.json", "--cell-timeout", value, "--no-parent-watch"], new StringWriter(), e);
+        Assert.Equal(2, code);
+        Assert.Contains("--cell-timeout needs a number of seconds", e.ToString());
+    }
+
     [Fact]
     public async Task Options_given_twice_or_without_their_value_are_refused()
     {

@@ -68,8 +68,10 @@ public static class KernelCommand
                     watchParent = false;
                     break;
                 case "--cell-timeout":
-                    if (i + 1 >= args.Length || !double.TryParse(args[i + 1], NumberStyles.Float, CultureInfo.InvariantCulture, out var s) || s <= 0 || s > int.MaxValue / 1000.0)
-                        return Fail(stderr, "--cell-timeout needs a positive number of seconds, for example --cell-timeout 600");
+                    // NaN and Infinity parse as numbers: the same rule as the runner's.
+                    if (i + 1 >= args.Length || !double.TryParse(args[i + 1], NumberStyles.Float, CultureInfo.InvariantCulture, out var s)
+                        || !double.IsFinite(s) || s < Cli.MinCellTimeoutSeconds || s > Cli.MaxCellTimeoutSeconds)
+                        return Fail(stderr, $"--cell-timeout needs a number of seconds from {Cli.MinCellTimeoutSeconds} to {Math.Floor(Cli.MaxCellTimeoutSeconds)}, for example --cell-timeout 600");
                     timeout = TimeSpan.FromSeconds(s);
                     i++;
                     break;
