@@ -114,7 +114,7 @@ public sealed class ApplicationsTests : IDisposable
         var won = sentiment.Classify("our team won the cup");
         Assert.Equal("won", won.Tokens[Array.IndexOf(won.Weights, won.Weights.Max())]);
         var cup = topic.Classify("our team won the cup");
-        Assert.Equal(cup.Weights[1], cup.Weights[4], 12); // team and cup: both pure sport words
+        Approx.Equal(cup.Weights[1], cup.Weights[4], abs: 1e-15); // team and cup: both pure sport words, the same weight to rounding
         Assert.True(cup.Weights[1] > cup.Weights[2] && cup.Weights[2] > cup.Weights[0], "team > won (half sport) > our (nothing)");
     }
 
@@ -124,7 +124,7 @@ public sealed class ApplicationsTests : IDisposable
         var topic = PoolingClassifier.Topic(Lex);
         var att = topic.Classify("the match was slow and boring");
         var mean = topic.Classify("the match was slow and boring", meanPooling: true);
-        Assert.Equal(1.0 / 6, mean.Scores["sport"], 12);
+        Approx.Equal(1.0 / 6, mean.Scores["sport"], abs: 1e-15); // a mean of six: a few ulps
         Assert.True(att.Scores["sport"] > 3 * mean.Scores["sport"]);
         Assert.Equal(["sport", "food", "tech"], topic.Labels);
         Throws<ArgumentException>(() => topic.Classify("!!"), "no words");
@@ -147,7 +147,8 @@ public sealed class ApplicationsTests : IDisposable
             var expected = x.Row(i).Clone();
             for (int t = 0; t < js.Length; t++)
             {
-                Assert.Equal(a[t], enc.Attention.Weights[i, js[t]], 12);
+                // scores from an 11-wide projection and dot product, built two ways: ≈ 1e-14 apart, weights as much relatively
+                Approx.Equal(a[t], enc.Attention.Weights[i, js[t]], abs: 1e-13, because: $"weight ({i}, {js[t]})");
                 expected += a[t] * x.Row(js[t]);
             }
             Close(expected.ToArray(), enc.Contextual.Row(i).ToArray(), 1e-12, $"token {i}");
@@ -188,7 +189,7 @@ public sealed class ApplicationsTests : IDisposable
         {
             var a = reader.Ask(q);
             Assert.Equal(q.Answer, a.Text);
-            Assert.Equal(1.0, a.Weights.Sum(), 12);
+            Approx.Equal(1.0, a.Weights.Sum(), abs: 1e-14); // a passage's worth of weights: ≈ n·4·ε
             int type = Lex.IndexOf(q.Type);
             for (int j = 0; j < a.Weights.Length; j++)
                 if (reader.Passage.Inputs[j, type] <= 0) Assert.Equal(0.0, a.Weights[j]);

@@ -21,7 +21,7 @@ public class PositionalEncodingTests
     {
         var pe = PositionalEncoding.Sinusoidal(5, 3);
         double w = Math.Pow(10000, -2.0 / 3);
-        for (int pos = 0; pos < 5; pos++) Assert.Equal(Math.Sin(pos * w), pe[pos, 2], 15);
+        for (int pos = 0; pos < 5; pos++) Approx.Equal(Math.Sin(pos * w), pe[pos, 2], abs: 0, rel: 2 * Approx.Eps, because: $"position {pos}"); // the same formula: within 2 ulps
     }
 
     [Fact]
@@ -78,7 +78,7 @@ public class PositionalEncodingTests
         // literal value: i = 1, d = 2: sin(1000^(−1) / 1000) = sin(1e-6)
         Assert.Equal(Math.Sin(1e-6), a[1, 2]);
         // cos(1000^(−2/3)/1000) at i = 1, d = 3
-        Assert.Equal(Math.Cos(Math.Pow(1000, -2.0 / 3) / 1000), a[1, 3], 15);
+        Approx.Equal(Math.Cos(Math.Pow(1000, -2.0 / 3) / 1000), a[1, 3], abs: 0, rel: 2 * Approx.Eps); // the same formula: within 2 ulps
     }
 
     [Fact]

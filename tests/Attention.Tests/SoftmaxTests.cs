@@ -67,16 +67,18 @@ public class SoftmaxTests
     public void LogSumExp_hand_values()
     {
         // log(e^1 + e^2 + e^3) = log(30.1928748) = 3.4076059
-        Assert.Equal(3.4076059644443806, Softmax.LogSumExp([1.0, 2.0, 3.0]), 12);
-        Assert.Equal(1002.4076059644444, Softmax.LogSumExp([1000.0, 1001.0, 1002.0]), 9);
-        Assert.Equal(3.4076059f, Softmax.LogSumExp([1f, 2f, 3f]), 5);
+        // a max, three exps, a sum, a log and an addition: a few ulps of the result
+        Approx.Equal(3.4076059644443806, Softmax.LogSumExp([1.0, 2.0, 3.0]), abs: 0, rel: 8 * Approx.Eps);
+        Approx.Equal(1002.4076059644444, Softmax.LogSumExp([1000.0, 1001.0, 1002.0]), abs: 0, rel: 8 * Approx.Eps);
+        // in float: a few float ulps (2⁻²³ = 1.2e-7 relative) of the true 3.40760596…
+        Approx.Equal(3.4076059644443806, Softmax.LogSumExp([1f, 2f, 3f]), abs: 0, rel: 8 * Math.Pow(2, -23));
         Assert.Equal(double.NegativeInfinity, Softmax.LogSumExp(ReadOnlySpan<double>.Empty));
         Assert.Equal(double.NegativeInfinity, Softmax.LogSumExp([double.NegativeInfinity, double.NegativeInfinity]));
         Assert.Equal(double.PositiveInfinity, Softmax.LogSumExp([1.0, double.PositiveInfinity]));
         Assert.True(double.IsNaN(Softmax.LogSumExp([1.0, double.NaN, double.PositiveInfinity])));
         var rows = Softmax.LogSumExpRows(M(2, 3, [1, 2, 3, 1000, 1001, 1002]));
-        Assert.Equal(3.4076059644443806, rows[0], 12);
-        Assert.Equal(1002.4076059644444, rows[1], 9);
+        Approx.Equal(3.4076059644443806, rows[0], abs: 0, rel: 8 * Approx.Eps);
+        Approx.Equal(1002.4076059644444, rows[1], abs: 0, rel: 8 * Approx.Eps);
     }
 
     [Fact]
@@ -95,9 +97,9 @@ public class SoftmaxTests
         var y = RowMajor(Softmax.LogRows(M(3, 3, [ninf, ninf, ninf, 1, double.NaN, 2, pinf, 0, pinf])));
         Assert.All(y[..3], v => Assert.Equal(ninf, v));
         Assert.All(y[3..6], v => Assert.True(double.IsNaN(v)));
-        Assert.Equal(-Math.Log(2), y[6], 15);
+        Approx.Equal(-Math.Log(2), y[6], abs: 0, rel: 2 * Approx.Eps); // log(1/2) of two equal +∞: within 2 ulps
         Assert.Equal(ninf, y[7]);
-        Assert.Equal(-Math.Log(2), y[8], 15);
+        Approx.Equal(-Math.Log(2), y[8], abs: 0, rel: 2 * Approx.Eps);
     }
 
     [Fact]
@@ -105,14 +107,16 @@ public class SoftmaxTests
     {
         var s = Softmax.Of([1.0, 2.0, 3.0]);
         var j = Softmax.Jacobian([1.0, 2.0, 3.0]);
-        // J[0,0] = s0(1 − s0) = 0.0900306 · 0.9099694 = 0.0819251; J[0,1] = −s0 s1 = −0.0220331
-        Assert.Equal(0.0819251, j[0, 0], 6);
-        Assert.Equal(-0.0220331, j[0, 1], 6);
+        // J[0,0] = s0(1 − s0) = 0.0900306 · 0.9099694 = 0.0819251; J[0,1] = −s0 s1 = −0.0220330
+        // the hand values carry 7 decimals: they are within half a unit of the 7th, 5e-8, of the true values
+        Approx.Equal(0.0819251, j[0, 0], abs: 5e-8);
+        Approx.Equal(-0.0220330, j[0, 1], abs: 5e-8); // −0.02203304452…
         for (int r = 0; r < 3; r++)
         {
-            Assert.Equal(0.0, j.Row(r).Sum(), 14);
+            // three entries below 0.25 that cancel: an ulp of 0.25 per entry and per addition
+            Approx.Equal(0.0, j.Row(r).Sum(), abs: 4e-16, because: $"row {r}");
             for (int c = 0; c < 3; c++)
-                Assert.Equal((r == c ? s[r] : 0) - s[r] * s[c], j[r, c], 15);
+                Approx.Equal((r == c ? s[r] : 0) - s[r] * s[c], j[r, c], abs: 2 * Approx.Eps, because: $"({r}, {c})"); // a product and a difference below 1
         }
         // matches a central finite difference
         const double h = 1e-6;
@@ -121,7 +125,8 @@ public class SoftmaxTests
             double[] plus = [1.0, 2.0, 3.0], minus = [1.0, 2.0, 3.0];
             plus[c] += h; minus[c] -= h;
             var sp = Softmax.Of(plus); var sm = Softmax.Of(minus);
-            for (int r = 0; r < 3; r++) Assert.Equal((sp[r] - sm[r]) / (2 * h), j[r, c], 8);
+            // the difference quotient's rounding, ≈ ε / h = 2e-10, dominates its h² truncation (≈ 1e-13)
+            for (int r = 0; r < 3; r++) Approx.Equal((sp[r] - sm[r]) / (2 * h), j[r, c], abs: 1e-9, because: $"({r}, {c})");
         }
     }
 
@@ -132,9 +137,9 @@ public class SoftmaxTests
         var allowed = new[,] { { true, true, false }, { true, true, true } };
         var w = Softmax.Masked(scores, allowed);
         Assert.Equal(0.0, w[0, 2]);
-        // softmax([1,2]) = [1/(1+e), e/(1+e)] = [0.2689414, 0.7310586]
-        Assert.Equal(0.2689414, w[0, 0], 7);
-        Assert.Equal(0.7310586, w[0, 1], 7);
+        // softmax([1,2]) = [1/(1+e), e/(1+e)] = [0.2689414, 0.7310586]; a few roundings of values below 1
+        Approx.Equal(1 / (1 + Math.E), w[0, 0], abs: 1e-15);
+        Approx.Equal(Math.E / (1 + Math.E), w[0, 1], abs: 1e-15);
         Close([0.0900306, 0.2447285, 0.6652410], w.Row(1).ToArray(), 1e-7);
     }
 
@@ -145,7 +150,7 @@ public class SoftmaxTests
     {
         var w = Softmax.Masked(M(2, 3, [1, 2, 3, 4, 5, 6]), new[,] { { false, false, false }, { true, false, true } });
         Assert.All(w.Row(0).ToArray(), v => Assert.Equal(0.0, v));
-        Assert.Equal(1.0, w.Row(1).Sum(), 15);
+        Approx.Equal(1.0, w.Row(1).Sum(), abs: 5e-16); // two weights and one addition: within 2 ulps of 1
     }
 
     [Fact]
@@ -173,7 +178,7 @@ public class SoftmaxTests
     {
         var w = Softmax.Rows(M(2, 3, [1, double.NaN, 3, 1, 2, 3]));
         Assert.All(w.Row(0).ToArray(), v => Assert.True(double.IsNaN(v)));
-        Assert.Equal(1.0, w.Row(1).Sum(), 15); // other rows unaffected
+        Approx.Equal(1.0, w.Row(1).Sum(), abs: 5e-16); // other rows unaffected (three weights, within 2 ulps of 1)
         Assert.All(Softmax.Of([double.NaN, double.PositiveInfinity]), v => Assert.True(double.IsNaN(v)));
         Assert.All(Softmax.Of([double.NaN, double.NegativeInfinity]), v => Assert.True(double.IsNaN(v)));
         var f = new float[] { 1, float.NaN, 2 };

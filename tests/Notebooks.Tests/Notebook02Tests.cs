@@ -24,8 +24,9 @@ public class Notebook02Tests
         var q = nb.Value<double[,]>("query.ToArray()");
         var expected = SoftmaxRow(Enumerable.Range(0, 5).Select(j => (q[0, 0] * v[j, 0] + q[0, 1] * v[j, 1]) / Math.Sqrt(2)).ToArray());
         var weights = nb.Value<double[]>("weights");
-        for (int j = 0; j < 5; j++) Assert.Equal(expected[j], weights[j], 12);
-        Assert.Equal(1.0, weights.Sum(), 12);
+        // two-term scores and a softmax of five, by two routes: a few ulps of values below 1
+        for (int j = 0; j < 5; j++) Approx.Equal(expected[j], weights[j], abs: 1e-14, because: $"weight {j}");
+        Approx.Equal(1.0, weights.Sum(), abs: 4e-15); // five weights: ≈ 5·4·ε
         var mix = new[] { Enumerable.Range(0, 5).Sum(j => expected[j] * v[j, 0]), Enumerable.Range(0, 5).Sum(j => expected[j] * v[j, 1]) };
         Assert.Equal(mix, nb.Value<double[]>("output.ToArray()"), (a, b) => Math.Abs(a - b) < 1e-12);
         Assert.Equal(mix, nb.Value<double[]>("byHand.ToArray()"), (a, b) => Math.Abs(a - b) < 1e-12);
@@ -37,11 +38,13 @@ public class Notebook02Tests
         // sinusoidal table by the formula; the two "the" vectors differ by PE[0] − PE[4] exactly
         var pe = nb.Value<double[,]>("pe.ToArray()");
         Assert.Equal((64, 32), (pe.GetLength(0), pe.GetLength(1)));
-        Assert.Equal(Math.Sin(5 / Math.Pow(10000, 6.0 / 32)), pe[5, 6], 12);
-        Assert.Equal(Math.Cos(5 / Math.Pow(10000, 6.0 / 32)), pe[5, 7], 12);
+        // the table's vector sine and cosine of an angle below 1: a few ulps
+        Approx.Equal(Math.Sin(5 / Math.Pow(10000, 6.0 / 32)), pe[5, 6], abs: 1e-14);
+        Approx.Equal(Math.Cos(5 / Math.Pow(10000, 6.0 / 32)), pe[5, 7], abs: 1e-14);
         Assert.Equal(0.0, nb.Value<double>("theDistanceWithout"));
         double peDistance = Math.Sqrt(Enumerable.Range(0, 32).Sum(c => Math.Pow(pe[0, c] - pe[4, c], 2)));
-        Assert.Equal(peDistance, nb.Value<double>("theDistanceWith"), 12);
+        // 32 squared differences of values below 1 and a root, summed in two orders: ≈ 32·ε relative
+        Approx.Equal(peDistance, nb.Value<double>("theDistanceWith"), abs: 0, rel: 1e-14);
 
         // permutation equivariance: rounding error without positions, a large difference with them
         Assert.True(nb.Value<double>("gapWithout") < 1e-12);
@@ -65,7 +68,8 @@ public class Notebook02Tests
         double gap = 0;
         for (int i = 0; i < n; i++)
             for (int c = 0; c < d; c++) gap = Math.Max(gap, Math.Abs(a[i, c] - b[perm[i], c]));
-        Assert.Equal(gap, gapWith, 9);
+        // each self-attention output (|x| of a few units) is computed two ways to ≈ 1e-14; the largest gap inherits that
+        Approx.Equal(gap, gapWith, abs: 1e-12);
 
         // prose and structure: three redrawn flowcharts, the further erratum, the pointer to errata 1 and 2
         Assert.Equal(3, Regex.Matches(nb.Markdown, "```mermaid\nflowchart").Count);

@@ -92,7 +92,8 @@ public class Notebook03Tests
         // the two "the" differ only by their positional encodings: PE[4] − PE[0], d_model = 4
         double[] pe4 = [Math.Sin(4), Math.Cos(4), Math.Sin(4 / 100.0), Math.Cos(4 / 100.0)];
         double[] pe0 = [0, 1, 0, 1];
-        for (int c = 0; c < 4; c++) Assert.Equal(pe4[c] - pe0[c], x[4, c] - x[0, c], 12);
+        // the same embedding plus two rows of the table, rounded and subtracted: a few ulps of numbers near 1
+        for (int c = 0; c < 4; c++) Approx.Equal(pe4[c] - pe0[c], x[4, c] - x[0, c], abs: 1e-14, because: $"column {c}");
     }
 
     [Fact]
@@ -135,15 +136,16 @@ public class Notebook03Tests
             for (int c = 0; c < 16; c++)
             {
                 double angle = pos / Math.Pow(10000, 2.0 * (c / 2) / 16);
-                Assert.Equal(c % 2 == 0 ? Math.Sin(angle) : Math.Cos(angle), pe[pos, c], 12);
+                // angles up to 63 carry an ulp of 63 (7e-15) when formed another way; vector sine and cosine add a few ulps
+                Approx.Equal(c % 2 == 0 ? Math.Sin(angle) : Math.Cos(angle), pe[pos, c], abs: 5e-14, because: $"PE[{pos}, {c}]");
             }
 
         // erratum 1: the article's angle 1000^(−2i/d)/1000 is largest (1/1000) at position i = 0
         double maxSin = nb.Value<double>("articleMaxSin");
         Assert.True(maxSin <= 0.001, $"max |sin| = {maxSin}");
-        Assert.Equal(Math.Sin(0.001), maxSin, 15);
+        Approx.Equal(Math.Sin(0.001), maxSin, abs: 0, rel: 2 * Approx.Eps); // sin(1000⁰/1000): the same formula, within 2 ulps
         double minCos = nb.Value<double>("articleMinCos");
-        Assert.Equal(Math.Cos(0.001), minCos, 15);
+        Approx.Equal(Math.Cos(0.001), minCos, abs: 0, rel: 2 * Approx.Eps);
         Assert.True(minCos >= 1 - 1e-6);
         Assert.True(nb.Value<bool>("double.IsNaN(articleTable[0, 0])"), "d = 0 divides by zero");
         Assert.True(nb.Value<double>("articleSpread") < 0.01);

@@ -65,13 +65,13 @@ public class Notebook04Tests
         Close(o, nb.Value<double[,]>("O.ToArray()"), 1e-12);
         // by hand: row 0 scores [1, 0, 1]/√2, so weights e^(1/√2), 1, e^(1/√2) over their sum
         double e = Math.Exp(1 / Math.Sqrt(2));
-        Assert.Equal(e / (2 * e + 1), nb.Value<double[,]>("A.ToArray()")[0, 0], 12);
+        Approx.Equal(e / (2 * e + 1), nb.Value<double[,]>("A.ToArray()")[0, 0], abs: 1e-14); // a few roundings of a value below 1
         Assert.Contains("largest difference from A·V: 0.0E+000, from the library: 0.0E+000", nb.Stdout);
 
         // erratum 5 at §4.2.3: the article's formula gives every value the weight 1/m, the mean of the values
         var mean = nb.Value<double[]>("meanOfValues.ToArray()");
-        for (int c = 0; c < 3; c++) Assert.Equal((v[0, c] + v[1, c] + v[2, c]) / 3, mean[c], 12);
-        Assert.NotEqual(mean[0], o[0, 0], 3);
+        for (int c = 0; c < 3; c++) Approx.Equal((v[0, c] + v[1, c] + v[2, c]) / 3, mean[c], abs: 1e-14, because: $"column {c}"); // a mean of three
+        Assert.True(Math.Abs(mean[0] - o[0, 0]) > 1e-3, $"the mean of the values ({mean[0]:R}) is not attention's output ({o[0, 0]:R})");
     }
 
     [Fact]
@@ -102,9 +102,9 @@ public class Notebook04Tests
         var nb = await Notebook;
         // erratum 6: Σ e^x is e + e² + e³, not 1; dividing by it gives weights that sum to 1
         double sum = Math.Exp(1) + Math.Exp(2) + Math.Exp(3);
-        Assert.Equal(sum, nb.Value<double>("sumExp"), 12);
+        Approx.Equal(sum, nb.Value<double>("sumExp"), abs: 0, rel: 4 * Approx.Eps); // three exps and two additions
         var divided = nb.Value<double[]>("divided");
-        Assert.Equal(1.0, divided.Sum(), 14);
+        Approx.Equal(1.0, divided.Sum(), abs: 4e-15); // three weights of a few roundings each, and two additions
 
         // the naive form overflows: e^1000 = ∞ and ∞/∞ = NaN; the stable form gives softmax([0, 1, 2])
         Assert.All(nb.Value<double[]>("naive"), x => Assert.True(double.IsNaN(x)));
@@ -113,18 +113,19 @@ public class Notebook04Tests
         double[] expected = [Math.Exp(-2) / z, Math.Exp(-1) / z, 1 / z];
         for (int i = 0; i < 3; i++)
         {
-            Assert.Equal(expected[i], stable[i], 14);
-            Assert.Equal(expected[i], divided[i], 14);
+            // the same weights from e^(x − max) and from e^x: a few ulps of values below 1
+            Approx.Equal(expected[i], stable[i], abs: 2e-15, because: $"stable {i}");
+            Approx.Equal(expected[i], divided[i], abs: 2e-15, because: $"divided {i}");
         }
-        Assert.Equal([0.0900, 0.2447, 0.6652], stable.Select(x => Math.Round(x, 4)));
+        Approx.Equal([0.0900, 0.2447, 0.6652], stable, abs: 5e-5); // the printed four decimals: within half a unit of the 4th
         Assert.Contains("naive  softmax([1000, 1001, 1002]) = [NaN, NaN, NaN]", nb.Stdout);
         Assert.Contains("stable softmax([1000, 1001, 1002]) = [0.0900, 0.2447, 0.6652]", nb.Stdout);
 
         // log-sum-exp: 1002 + ln(1 + e^-1 + e^-2); the literal form is +∞
-        Assert.Equal(1002 + Math.Log(z), nb.Value<double>("lse"), 12);
+        Approx.Equal(1002 + Math.Log(z), nb.Value<double>("lse"), abs: 4e-13); // three ulps of 1002 (1.1e-13 each)
         Assert.True(double.IsPositiveInfinity(nb.Value<double>("naiveLse")));
         Assert.True(double.IsNegativeInfinity(nb.Value<double>("logOfWeight")));
-        Assert.Equal(-1000.0, nb.Value<double>("logSoftmax"), 12);
+        Approx.Equal(-1000.0, nb.Value<double>("logSoftmax"), abs: 4e-13); // three ulps of 1000
 
         // the Jacobian is diag(s) − ssᵀ and agrees with central differences
         var x4 = nb.Value<double[]>("x4");
@@ -132,7 +133,8 @@ public class Notebook04Tests
         double zs = s.Sum();
         var jacobian = nb.Value<double[,]>("jacobian.ToArray()");
         for (int i = 0; i < 4; i++)
-            for (int k = 0; k < 4; k++) Assert.Equal(s[i] / zs * ((i == k ? 1 : 0) - s[k] / zs), jacobian[i, k], 14);
+            for (int k = 0; k < 4; k++) // products and differences of weights below 1: a few ulps of 0.25
+                Approx.Equal(s[i] / zs * ((i == k ? 1 : 0) - s[k] / zs), jacobian[i, k], abs: 1e-15, because: $"J[{i}, {k}]");
         double error = nb.Value<double>("jacobianError");
         Assert.True(error < 1e-8, $"finite-difference error {error}");
         Assert.Contains("x = [0, 16, 32]: largest weight 1.000000", nb.Stdout);
@@ -147,7 +149,7 @@ public class Notebook04Tests
         Assert.Equal(1.0, nb.Value<double>("articleResult.Weights[0, 0]"));
         Assert.Equal([7.0, 8.0, 9.0], nb.Value<double[]>("articleResult.Output.Row(0).ToArray()"));
         // the article's fraction: e^32/(e^32 + e^5 + e^6) = 1/(1 + e^-27 + e^-26)
-        Assert.Equal(1 / (1 + Math.Exp(-27) + Math.Exp(-26)), nb.Value<double>("phantom"), 15);
+        Approx.Equal(1 / (1 + Math.Exp(-27) + Math.Exp(-26)), nb.Value<double>("phantom"), abs: 0, rel: 2 * Approx.Eps); // 1 − 7e-12: within 2 ulps
         Assert.True(nb.Value<double>("phantom") < 1);
 
         var q = new double[,] { { 1, 0 }, { 0, 2 }, { 1, 1 } };
@@ -164,17 +166,18 @@ public class Notebook04Tests
         // by hand, query "cats": scores [2, 0, 1]/√2; weights e^√2, 1, e^(1/√2) over their sum
         double a = Math.Exp(Math.Sqrt(2)), b = 1, c = Math.Exp(1 / Math.Sqrt(2)), zc = a + b + c;
         var w = nb.Value<double[,]>("example.Weights.ToArray()");
-        Assert.Equal(a / zc, w[0, 0], 12);
-        Assert.Equal(b / zc, w[0, 1], 12);
-        Assert.Equal(c / zc, w[0, 2], 12);
-        Assert.Equal((7 * a + 0 * b + 3 * c) / zc, nb.Value<double[,]>("example.Output.ToArray()")[0, 0], 12);
+        // a few roundings of weights below 1, and of an output below 7
+        Approx.Equal(a / zc, w[0, 0], abs: 1e-14);
+        Approx.Equal(b / zc, w[0, 1], abs: 1e-14);
+        Approx.Equal(c / zc, w[0, 2], abs: 1e-14);
+        Approx.Equal((7 * a + 0 * b + 3 * c) / zc, nb.Value<double[,]>("example.Output.ToArray()")[0, 0], abs: 1e-13);
         Assert.Contains($"weights = [{a / zc:F4}, {b / zc:F4}, {c / zc:F4}]", nb.Stdout);
 
         // erratum 8: the scores' rows do not sum to 1, the weights' rows do
         for (int j = 0; j < 3; j++)
         {
             Assert.True(Math.Abs(scores[j, 0] + scores[j, 1] + scores[j, 2] - 1) > 0.5);
-            Assert.Equal(1.0, w[j, 0] + w[j, 1] + w[j, 2], 14);
+            Approx.Equal(1.0, w[j, 0] + w[j, 1] + w[j, 2], abs: 4e-15, because: $"row {j}"); // three weights and two additions
         }
         Assert.Contains("row sums of the weights: [1.0000, 1.0000, 1.0000]", nb.Stdout);
     }

@@ -52,11 +52,13 @@ public class Notebook05Tests
         var weights = nb.Value<double[,]>("run.Weights.ToArray()");
         Assert.Equal((5, 16), (output.GetLength(0), output.GetLength(1)));
         Assert.Equal((5, 5), (weights.GetLength(0), weights.GetLength(1)));
-        for (int c = 0; c < d; c++) Assert.Equal(firstRow[c], output[0, c], 10);
-        for (int j = 0; j < n; j++) Assert.Equal(alpha[j], weights[0, j], 10);
-        for (int i = 0; i < n; i++) Assert.Equal(1.0, Enumerable.Range(0, n).Sum(j => weights[i, j]), 12);
+        // encoder (16 wide), projections (16 wide) and scores, by loops and by matrix products: the scores agree to
+        // ≈ 1e-13, the weights as much relatively, the outputs scaled by the values
+        for (int c = 0; c < d; c++) Approx.Equal(firstRow[c], output[0, c], abs: 1e-11, because: $"output column {c}");
+        for (int j = 0; j < n; j++) Approx.Equal(alpha[j], weights[0, j], abs: 1e-11, because: $"weight {j}");
+        for (int i = 0; i < n; i++) Approx.Equal(1.0, Enumerable.Range(0, n).Sum(j => weights[i, j]), abs: 4e-15, because: $"row {i}"); // five weights
         Assert.Contains("row sums: 1.000000, 1.000000, 1.000000, 1.000000, 1.000000", nb.Stdout);
-        Assert.Equal(0.0, nb.Value<double>("rebuildGap"), 12);
+        Approx.Equal(0.0, nb.Value<double>("rebuildGap"), abs: 1e-13); // five products per entry, summed in two orders
         Assert.True(nb.Value<bool>("insideColumnRange"));
 
         // Erratum 9: the lookup ignores position (identical rows), the encoding does not; the score line's shape error.
@@ -75,7 +77,7 @@ public class Notebook05Tests
         Assert.Equal(5, last.Length);
         for (int i = 0; i < n; i++)
         {
-            Assert.Equal(Enumerable.Range(0, n).Sum(j => weights[i, j] * (11 + j)), last[i], 12);
+            Approx.Equal(Enumerable.Range(0, n).Sum(j => weights[i, j] * (11 + j)), last[i], abs: 1e-13, because: $"row {i}"); // five products below 15
             Assert.InRange(last[i], 11, 15);
         }
         Assert.Contains("article claims:         [45.0]", nb.Stdout);
@@ -91,7 +93,7 @@ public class Notebook05Tests
         var heads = nb.Value<double[][,]>("multi.HeadWeights.Select(h => h.ToArray()).ToArray()");
         Assert.Equal(4, heads.Length);
         foreach (var head in heads)
-            for (int i = 0; i < n; i++) Assert.Equal(1.0, Enumerable.Range(0, n).Sum(j => head[i, j]), 12);
+            for (int i = 0; i < n; i++) Approx.Equal(1.0, Enumerable.Range(0, n).Sum(j => head[i, j]), abs: 4e-15, because: $"row {i}"); // five weights
 
         // Charts: the heatmap and the per-head panels, labelled by id@position, drawn offline.
         Assert.Equal(2, nb.ChartHtml.Count);

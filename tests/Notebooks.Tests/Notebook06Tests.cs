@@ -45,7 +45,8 @@ public class Notebook06Tests
         {
             var s = source.Select(src => Enumerable.Range(2, d).Sum(c => Num(target[i][c]) * Num(src[c])) / Math.Sqrt(d)).ToArray();
             var a = Softmax(s);
-            for (int j = 0; j < source.Length; j++) Assert.Equal(a[j], w[i, j], 12);
+            // short integer-valued scores over √d, softmax by two routes: a few ulps of values below 1
+            for (int j = 0; j < source.Length; j++) Approx.Equal(a[j], w[i, j], abs: 1e-14, because: $"weight ({i}, {j})");
             aligned.Add(source[Array.IndexOf(a, a.Max())][1]);
         }
         Assert.Equal(["the", "cat", "black", "drinks", "the", "milk", "warm"], aligned); // le chat noir boit du lait chaud
@@ -55,7 +56,7 @@ public class Notebook06Tests
         Assert.Equal(10, nb.Value<int>("topicRight"));
         Assert.Equal(10, nb.Value<int>("meanRight"));
         Assert.Equal(["the team did not play well"], nb.Value<string[]>("sentimentMisses.ToArray()"));
-        Assert.Equal(1.0 / 6, nb.Value<double>("withMean.Scores[\"sport\"]"), 12);
+        Approx.Equal(1.0 / 6, nb.Value<double>("withMean.Scores[\"sport\"]"), abs: 1e-15); // a mean of six: a few ulps
         Assert.True(nb.Value<double>("withAttention.Scores[\"sport\"]") > 3 * nb.Value<double>("withMean.Scores[\"sport\"]"));
 
         // The pooling heatmap, recomputed from data/lexicon.csv: query 6 on the topic features, then 6 on the sentiment features.
@@ -69,7 +70,7 @@ public class Notebook06Tests
         for (int r = 0; r < 2; r++)
         {
             var a = Softmax(tokens.Select(t => queries[r].Sum(f => 6.0 * Vec(t)[features.IndexOf(f)]) / Math.Sqrt(features.Count)).ToArray());
-            for (int j = 0; j < tokens.Length; j++) Assert.Equal(a[j], pooling[r, j], 12);
+            for (int j = 0; j < tokens.Length; j++) Approx.Equal(a[j], pooling[r, j], abs: 1e-14, because: $"pooling ({r}, {j})"); // as above
         }
         Assert.Equal(1, Enumerable.Range(0, tokens.Length).MaxBy(j => pooling[0, j]));  // topic query → soup
         Assert.Equal(5, Enumerable.Range(0, tokens.Length).MaxBy(j => pooling[1, j]));  // sentiment query → delicious
@@ -82,7 +83,7 @@ public class Notebook06Tests
         var types = nb.Value<string[]>("qa.Questions.Select(q => q.Type).ToArray()");
         for (int q = 0; q < types.Length; q++)
         {
-            Assert.Equal(1.0, Enumerable.Range(0, passage.Length).Sum(j => qaw[q, j]), 12);
+            Approx.Equal(1.0, Enumerable.Range(0, passage.Length).Sum(j => qaw[q, j]), abs: 1e-14, because: $"question {q}"); // a passage's weights: ≈ n·4·ε
             for (int j = 0; j < passage.Length; j++)
                 if (Vec(passage[j])[features.IndexOf(types[q])] <= 0) Assert.Equal(0.0, qaw[q, j]);
         }
@@ -98,7 +99,7 @@ public class Notebook06Tests
         int n = nb.Value<string[]>("story").Length;
         for (int i = 0; i < n; i++)
         {
-            Assert.Equal(1.0, Enumerable.Range(0, n).Sum(j => cw[i, j]), 12);
+            Approx.Equal(1.0, Enumerable.Range(0, n).Sum(j => cw[i, j]), abs: 1e-14, because: $"row {i}"); // a sentence's weights: ≈ n·4·ε
             for (int j = i + 1; j < n; j++) Assert.Equal(0.0, cw[i, j]);
         }
         Assert.Equal(n * (n - 1) / 2, nb.Value<int>("exactZeros"));

@@ -41,7 +41,7 @@ public class Notebook10Tests
                 rowSum += w[i, j];
                 if (Math.Abs(i - j) > window) Assert.Equal(0.0, w[i, j]);
             }
-            Assert.Equal(1.0, rowSum, 12);
+            Approx.Equal(1.0, rowSum, abs: 1e-14, because: $"row {i}"); // a window's weights: ≈ n·4·ε
         }
         var lengths = nb.Value<double[]>("lengths");
         Assert.Equal(lengths.Select(n => n * n), nb.Value<double[]>("fullScores"));
@@ -50,7 +50,8 @@ public class Notebook10Tests
 
         // 9.6.9: PE[p]·PE[p+5] = Σ_i cos(5 ω_i) for every p
         double expectedDot = Enumerable.Range(0, 8).Sum(i => Math.Cos(5 * Math.Pow(10000, -2.0 * i / 16)));
-        Assert.All(nb.Value<double[]>("offsetDots"), d => Assert.Equal(expectedDot, d, 12));
+        // 16 products of sines and cosines of angles up to ~70, against a sum of 8 cosines: ≈ an ulp of 64 per term
+        Assert.All(nb.Value<double[]>("offsetDots"), d => Approx.Equal(expectedDot, d, abs: 1e-13));
         // ... but attention compares projected encodings, and through W_Q·W_Kᵀ the same offset scores differently.
         Assert.InRange(nb.Value<double>("plainSpread"), 0, 1e-12);
         Assert.True(nb.Value<double>("projectedSpread") > 1e-3, "the projected score of offset 5 depends on where the pair is");
@@ -59,13 +60,14 @@ public class Notebook10Tests
         // 9.6.10: the learned table refuses, the sinusoidal row exists (length √(d/2)) and follows the formula
         Assert.Contains("cannot extrapolate past 64 positions", nb.Value<string>("learnedError"));
         var far = nb.Value<double[]>("farRow.ToArray()");
-        Assert.Equal(Math.Sqrt(8), Math.Sqrt(far.Sum(v => v * v)), 12);
-        Assert.Equal(Math.Sin(1000 / Math.Pow(10000, 4.0 / 16)), far[4], 9);
+        Approx.Equal(Math.Sqrt(8), Math.Sqrt(far.Sum(v => v * v)), abs: 0, rel: 1e-14); // 8 pairs sin² + cos² = 1: ≈ 16·ε
+        // the angle 100 is formed another way (an ulp of 100 is 1.4e-14), and vector sine adds a few ulps
+        Approx.Equal(Math.Sin(1000 / Math.Pow(10000, 4.0 / 16)), far[4], abs: 1e-13);
 
         // 9.6.11 (erratum 2): the pair rotates; sines alone are all zero at position 0
         Assert.True(nb.Value<double>("rotationError") < 1e-12);
         Assert.Equal(0.0, nb.Value<double>("sinesAt0"));
-        Assert.Equal(Enumerable.Range(0, 8).Max(i => Math.Abs(Math.Sin(7 * Math.Pow(10000, -2.0 * i / 16)))), nb.Value<double>("sinesAt7"), 12);
+        Approx.Equal(Enumerable.Range(0, 8).Max(i => Math.Abs(Math.Sin(7 * Math.Pow(10000, -2.0 * i / 16)))), nb.Value<double>("sinesAt7"), abs: 1e-14); // sines of angles up to 7: a few ulps
 
         // RoPE: ⟨R(mθ)q, R(nθ)k⟩ = Σ_i q₀(k₀cos β − k₁sin β) + q₁(k₀sin β + k₁cos β), β = (n − m)θ_i, here n − m = −2
         var q = nb.Value<double[,]>("qRow.ToArray()");
@@ -77,7 +79,8 @@ public class Notebook10Tests
             double q0 = q[0, 2 * i], q1 = q[0, 2 * i + 1], k0 = k[0, 2 * i], k1 = k[0, 2 * i + 1];
             rope += q0 * (k0 * Math.Cos(beta) - k1 * Math.Sin(beta)) + q1 * (k0 * Math.Sin(beta) + k1 * Math.Cos(beta));
         }
-        Assert.All(nb.Value<double[]>("ropeScores"), v => Assert.Equal(rope, v, 12));
+        // 8 rotated products of entries below a few units, by two routes: ≈ 1e-14
+        Assert.All(nb.Value<double[]>("ropeScores"), v => Approx.Equal(rope, v, abs: 1e-13));
 
         // 9.6.12: the decoder's causal mask
         var dw = nb.Value<double[,]>("decoderOut.HeadWeights[0].ToArray()");

@@ -1,11 +1,15 @@
 using System.Text.RegularExpressions;
 using System.Xml.Linq;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
 
 namespace Notebooks.Tests;
 
 /// <summary>
 /// The committed notebooks keep the promises of DESIGN.md: .NET Interactive metadata, no outputs,
-/// and package versions in their setup that match the central versions the library builds with.
+/// and package versions in their setup that match the central versions the library builds with. The test sources keep
+/// one promise of their own: computed doubles are compared with a stated tolerance, never by rounding.
 /// </summary>
 public class NotebookSourceTests
 {
@@ -90,5 +94,108 @@ public class NotebookSourceTests
         var saved = nb["metadata"]!["language_info"]!.ToJsonString();
         var reported = global::Notebooks.Kernel.JupyterKernel.LanguageInfo().ToJsonString();
         Assert.True(saved == reported, $"{name}: language_info is {saved}; the kernel reports {reported}");
+    }
+
+    /// <summary>
+    /// Calls that compare numbers by rounding them: xunit's <c>Assert.Equal</c> / <c>Assert.NotEqual</c> with a number of
+    /// decimal places (an integer literal third argument, or <c>precision:</c>), or with a <c>MidpointRounding</c> or a
+    /// <c>Math.Round</c> among their arguments. Rounding both sides makes two values
+    /// a few ulps apart on either side of a rounding boundary fail (and values further apart pass); <see cref="Approx"/>
+    /// states the tolerance instead. Found on the syntax tree, so comments and strings do not count.
+    /// </summary>
+    internal static IEnumerable<(int Line, string Call)> RoundingComparisons(string source)
+    {
+        var root = CSharpSyntaxTree.ParseText(source).GetRoot();
+        foreach (var call in root.DescendantNodes().OfType<InvocationExpressionSyntax>())
+        {
+            var args = call.ArgumentList.Arguments;
+            bool assertEquality = call.Expression is MemberAccessExpressionSyntax { Name.Identifier.ValueText: "Equal" or "NotEqual" } access
+                                  && access.Expression.ToString().Split('.')[^1] == "Assert";
+            bool decimalPlaces = assertEquality && args.Count >= 3
+                                 && (args[2].NameColon?.Name.Identifier.ValueText == "precision"
+                                     || args[2].Expression is LiteralExpressionSyntax { Token.Value: int or long or uint or ulong });
+            bool midpoint = assertEquality && args.Any(a => a.Expression.DescendantNodesAndSelf().OfType<IdentifierNameSyntax>()
+                .Any(n => n.Identifier.ValueText == nameof(MidpointRounding)));
+            bool rounded = assertEquality && args.Any(a => a.Expression.DescendantNodesAndSelf().OfType<InvocationExpressionSyntax>()
+                .Any(i => i.Expression.ToString() is "Math.Round" or "System.Math.Round"));
+            if (decimalPlaces || midpoint || rounded)
+                yield return (call.GetLocation().GetLineSpan().StartLinePosition.Line + 1, call.ToString());
+        }
+    }
+
+    [Fact]
+    public void Approx_passes_within_abs_plus_rel_and_fails_past_it_with_both_values_and_the_tolerance()
+    {
+        Approx.Equal(1.0, 1.0 + 0.9e-12, abs: 1e-12);
+        Approx.Equal(1000.0, 1000.0 + 0.9e-9, abs: 0, rel: 1e-12);
+        Approx.Equal(1000.0, 1000.0 + 1.8e-9, abs: 1e-9, rel: 1e-12); // abs and rel add up
+        Assert.ThrowsAny<Exception>(() => Approx.Equal(1000.0, 1000.0 + 1.1e-9, abs: 0, rel: 1e-12));
+        var fail = Assert.ThrowsAny<Exception>(() => Approx.Equal(0.5, 0.5 + 1e-9, abs: 1e-10, rel: 1e-10, because: "weight 3"));
+        Assert.Contains("weight 3: expected 0.5, actual 0.500000001", fail.Message);
+        Assert.Contains("exceeds tolerance 1.5E-10 (abs 1E-10 + rel 1E-10·|expected|)", fail.Message);
+        // the old rounding overload's flaw: 8e-16 apart across a boundary of the 9th decimal fails it, not a tolerance
+        double below = 0.1234567895 - 4e-16, above = 0.1234567895 + 4e-16;
+        Assert.True(Math.Round(below, 9) != Math.Round(above, 9));
+        Approx.Equal(below, above, abs: 1e-15);
+
+        // NaN only when asked; infinities only the same infinity
+        Assert.ThrowsAny<Exception>(() => Approx.Equal(double.NaN, double.NaN, abs: 1));
+        Approx.Equal(double.NaN, double.NaN, abs: 0, nanEqual: true);
+        Assert.ThrowsAny<Exception>(() => Approx.Equal(1.0, double.NaN, abs: 1, nanEqual: true));
+        Approx.Equal(double.PositiveInfinity, double.PositiveInfinity, abs: 0);
+        Assert.ThrowsAny<Exception>(() => Approx.Equal(double.PositiveInfinity, double.NegativeInfinity, abs: 1e300));
+        Assert.ThrowsAny<Exception>(() => Approx.Equal(double.MaxValue, double.PositiveInfinity, abs: 1e300, rel: 1));
+
+        // sequences and matrices: lengths first, then the worst entry and how many are out
+        var many = Assert.ThrowsAny<Exception>(() => Approx.Equal([1.0, 2.0, 3.0], [1.0, 2.1, 3.5], abs: 0.01));
+        Assert.Contains("2 of 3 values out of tolerance; worst at index 2: expected 3, actual 3.5", many.Message);
+        Assert.Contains("expected 3 values, got 2", Assert.ThrowsAny<Exception>(() => Approx.Equal([1.0, 2.0, 3.0], [1.0, 2.0], abs: 1)).Message);
+        var grid = Assert.ThrowsAny<Exception>(() => Approx.Equal(new double[,] { { 0, 0 }, { 0, 0 } }, new double[,] { { 0, 0 }, { 0, 1e-3 } }, abs: 1e-6));
+        Assert.Contains("1 of 4 entries out of tolerance; worst at (1, 1)", grid.Message);
+        Assert.Throws<ArgumentOutOfRangeException>("rel", () => Approx.Equal(1.0, 1.0, abs: 0, rel: -1));
+        Assert.Throws<ArgumentOutOfRangeException>("abs", () => Approx.Equal(1.0, 1.0, abs: double.NaN));
+    }
+
+    [Fact]
+    public void The_rounding_check_finds_rounded_comparisons_and_only_those()
+    {
+        string bad = """
+            Assert.Equal(1.0, x, 12);
+            Assert.Equal(
+                expected[i],
+                actual[i],
+                9);
+            Assert.NotEqual(a, b, 3);
+            Xunit.Assert.Equal(a, b, precision: 6);
+            Assert.Equal(a, b, 2, MidpointRounding.ToEven);
+            Assert.Equal(0.09, Math.Round(w, 2));
+            """;
+        Assert.Equal([1, 2, 6, 7, 8, 9], RoundingComparisons(bad).Select(f => f.Line));
+        string good = """
+            // Assert.Equal(1.0, x, 12);
+            /* Assert.Equal(1.0, x, 12); */
+            var s = "Assert.Equal(1.0, x, 12);";
+            Assert.Equal(3, list.Count);
+            Assert.Equal(a, b, 1e-12);
+            Assert.Equal(a, b, (x, y) => Math.Abs(x - y) < 1e-12);
+            Approx.Equal(a, b, abs: 1e-12);
+            Approx.Equal(1.0, x, 12, 0);
+            """;
+        Assert.Empty(RoundingComparisons(good));
+    }
+
+    [Fact]
+    public void No_test_compares_computed_numbers_by_rounding()
+    {
+        var tests = Path.Combine(Root, "tests");
+        var found = Directory.EnumerateFiles(tests, "*.cs", SearchOption.AllDirectories)
+            .Where(f => !Path.GetRelativePath(tests, f).Split(Path.DirectorySeparatorChar).Any(part => part is "bin" or "obj"))
+            .Order(StringComparer.Ordinal)
+            .SelectMany(f => RoundingComparisons(File.ReadAllText(f)).Select(c => $"{Path.GetRelativePath(Root, f)}:{c.Line}: {c.Call}"))
+            .ToList();
+        Assert.True(found.Count == 0,
+            "These compare numbers by rounding them to decimal places, which fails for values a few ulps apart that straddle "
+            + "a rounding boundary. Use Approx.Equal(expected, actual, abs, rel) with a tolerance stated from the numerics "
+            + "(or an exact Assert.Equal for counts and exactly representable values):\n" + string.Join("\n", found));
     }
 }
