@@ -198,4 +198,45 @@ public class NotebookSourceTests
             + "a rounding boundary. Use Approx.Equal(expected, actual, abs, rel) with a tolerance stated from the numerics "
             + "(or an exact Assert.Equal for counts and exactly representable values):\n" + string.Join("\n", found));
     }
+
+    /// <summary>The rows of the glossary in 00-start-here: (English, 中文).</summary>
+    private static List<(string English, string Chinese)> Glossary()
+    {
+        var md = TestNotebooks.Markdown(TestNotebooks.Read(Path.Combine(Root, "notebooks", "00-start-here.ipynb")));
+        var table = md[md.IndexOf("## Glossary · 术语表", StringComparison.Ordinal)..];
+        return [.. Regex.Matches(table, @"^\| ([^|]+) \| ([^|]+) \| [^|]+ \|$", RegexOptions.Multiline)
+            .Select(m => (m.Groups[1].Value.Trim(), m.Groups[2].Value.Trim()))
+            .Where(r => r.Item1 != "English" && !r.Item1.StartsWith("---", StringComparison.Ordinal))];
+    }
+
+    [Fact]
+    public void The_glossary_holds_the_terms_and_symbols_the_notebooks_use()
+    {
+        var glossary = Glossary();
+        foreach (var (english, chinese) in new[]
+                 {
+                     ("attention pooling", "注意力池化"), ("alignment", "对齐"), ("cross-entropy", "交叉熵"),
+                     ("permutation equivariance", "置换等变性"), ("length extrapolation", "长度外推"), ("ALiBi", "ALiBi"),
+                     ("key–value cache", "键值缓存"), ("d_model", "模型宽度"), ("d_k", "键宽度"), ("n, m", "序列长度"), ("i, j", "下标"),
+                 })
+            Assert.True(glossary.Any(r => r.English.Contains(english, StringComparison.Ordinal) && r.Chinese.Contains(chinese, StringComparison.Ordinal)),
+                $"the glossary in 00-start-here has no row for {english} ({chinese})");
+
+        // Every term a notebook introduces in bold with a Chinese gloss, "**term** (中文)", is in the glossary by its
+        // English or its Chinese (capitalised bold words are step labels, not terms).
+        var missing = new List<string>();
+        foreach (var name in Directory.GetFiles(Path.Combine(Root, "notebooks"), "*.ipynb").Select(f => Path.GetFileName(f)!).Order())
+        {
+            var md = TestNotebooks.Markdown(TestNotebooks.Read(Path.Combine(Root, "notebooks", name)));
+            foreach (Match m in Regex.Matches(md, @"\*\*([a-z][^*]*)\*\*\s*\(([^)]*\p{IsCJKUnifiedIdeographs}[^)]*)\)"))
+            {
+                string term = m.Groups[1].Value.Replace('\n', ' ').Trim(), gloss = m.Groups[2].Value.Trim();
+                string singular = term.EndsWith('s') ? term[..^1] : term;
+                bool found = glossary.Any(r => r.English.Contains(singular, StringComparison.OrdinalIgnoreCase)
+                                               || r.Chinese.Contains(gloss, StringComparison.Ordinal) || gloss.Contains(r.Chinese, StringComparison.Ordinal));
+                if (!found) missing.Add($"{name}: **{term}** ({gloss})");
+            }
+        }
+        Assert.True(missing.Count == 0, "terms missing from the glossary in 00-start-here:\n" + string.Join("\n", missing));
+    }
 }
