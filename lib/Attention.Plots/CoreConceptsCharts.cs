@@ -81,6 +81,48 @@ public static partial class Charts
         return Theme.Chart(layout, traces.ToArray());
     }
 
+    /// <summary>
+    /// Data points and curves over their own x grid on one chart, e.g. noisy training pairs (x_j, y_j) with the true
+    /// function and the predictions of attention pooling drawn as lines through the query points.
+    /// </summary>
+    /// <param name="xData">x of each data point.</param>
+    /// <param name="yData">y of each data point.</param>
+    /// <param name="dataName">Legend entry for the points.</param>
+    /// <param name="x">The shared x values of the curves.</param>
+    /// <param name="curves">Named curves, each with one y per <paramref name="x"/>.</param>
+    /// <param name="title">Chart title.</param>
+    /// <param name="xLabel">x axis label.</param>
+    /// <param name="yLabel">y axis label.</param>
+    /// <exception cref="ArgumentException">The points' x and y differ in length, or a curve's length differs from
+    /// <paramref name="x"/>.</exception>
+    public static GenericChart PointsAndCurves(IReadOnlyList<double> xData, IReadOnlyList<double> yData,
+        string dataName, IReadOnlyList<double> x, IReadOnlyList<(string Name, double[] Values)> curves,
+        string title, string xLabel, string yLabel)
+    {
+        ArgumentNullException.ThrowIfNull(xData);
+        ArgumentNullException.ThrowIfNull(yData);
+        ArgumentNullException.ThrowIfNull(x);
+        ArgumentNullException.ThrowIfNull(curves);
+        if (xData.Count != yData.Count)
+            throw new ArgumentException(
+                $"There are {xData.Count} x values but {yData.Count} y values for the points; give one y per x.", nameof(yData));
+        var traces = new List<Trace>();
+        var points = LineTrace(xData, yData.ToArray(), dataName, "markers");
+        points.SetProperty("marker", new Dictionary<string, object?> { ["size"] = 6, ["color"] = "#888888" });
+        traces.Add(points);
+        foreach (var (name, values) in curves)
+        {
+            if (values.Length != x.Count)
+                throw new ArgumentException(
+                    $"Curve '{name}' has {values.Length} values but there are {x.Count} x values; give one y per x.", nameof(curves));
+            traces.Add(LineTrace(x, values, name, "lines"));
+        }
+        var layout = Theme.Layout(title, xLabel, yLabel);
+        layout.SetProperty("width", 900);
+        layout.SetProperty("height", 480);
+        return Theme.Chart(layout, traces.ToArray());
+    }
+
     /// <summary>The data range with a margin on both sides, so that text labels next to the points are not cut off.</summary>
     private static double[] PaddedRange(IEnumerable<double> data)
     {

@@ -14,6 +14,92 @@ public class Notebook09Tests
         return e.Select(v => v / e.Sum()).ToArray();
     }
 
+    /// <summary>
+    /// The mechanisms the notebook writes out: online softmax (each block's running maximum and sum, the output, the
+    /// gaps to the full softmax and to StreamingAttention, the memory at n = 65,536), the layer table of Vaswani et al.
+    /// recomputed from n, d and k with its generated sentence, and rotary scores that depend only on m − n.
+    /// </summary>
+    private static void AssertMechanismsWrittenOut(TutorialNotebook nb)
+    {
+        var inv = System.Globalization.CultureInfo.InvariantCulture;
+        var q = nb.Value<double[,]>("q.ToArray()");
+        var k = nb.Value<double[,]>("kAll.ToArray()");
+        var v = nb.Value<double[,]>("vAll.ToArray()");
+        int keys = k.GetLength(0), d = k.GetLength(1), dv = v.GetLength(1);
+        Assert.Equal((1, 12, 4, 3), (q.GetLength(0), keys, d, dv));
+        var s = Enumerable.Range(0, keys).Select(j => Enumerable.Range(0, d).Sum(c => q[0, c] * k[j, c]) / Math.Sqrt(d)).ToArray();
+
+        // The printed m and ℓ after each block of four: the maximum of the scores so far and Σ e^(s_j − m) over them.
+        for (int end = 4; end <= keys; end += 4)
+        {
+            double m = s.Take(end).Max(), l = s.Take(end).Sum(x => Math.Exp(x - m));
+            Assert.Contains(string.Create(inv, $"after keys {end - 4,2}–{end - 1,2}: m = {m:F4}, ℓ = {l:F4}"), nb.Stdout);
+        }
+        // The output is the softmax-weighted sum (values of size ≈ 1, twelve terms: rounding far below 1e-13).
+        var w = Softmax(s);
+        var online = nb.Value<double[]>("oOnline.ToArray()");
+        for (int c = 0; c < dv; c++)
+            Assert.InRange(Math.Abs(online[c] - Enumerable.Range(0, keys).Sum(j => w[j] * v[j, c])), 0, 1e-13);
+        double onlineGap = nb.Value<double>("onlineGap"), streamingGap = nb.Value<double>("streamingGap");
+        Assert.InRange(onlineGap, 0, 1e-12);
+        Assert.InRange(streamingGap, 0, 1e-12);
+        Assert.Contains("max |online − full softmax| = " + onlineGap.ToString("0.0e+0", inv), nb.Stdout);
+        Assert.Contains("max |ours − library| = " + streamingGap.ToString("0.0e+0", inv), nb.Stdout);
+
+        // Memory at n = 65,536, d = 64, 8-byte numbers, blocks of 128 keys: n² weights against (2 + d)·n + 128·(2d + 1).
+        long n64k = 65_536;
+        Assert.Equal(n64k * n64k * 8, nb.Value<long>("weightBytes64k"));
+        Assert.Equal(n64k * 66 * 8 + 128 * 129 * 8, nb.Value<long>("streamingBytes64k"));
+        Assert.Contains("34,359,738,368 bytes (32.0 GiB)", nb.Stdout);
+        Assert.Contains(string.Create(inv, $"{n64k * 66 * 8 + 128 * 129 * 8:N0} bytes"), nb.Stdout);
+
+        // The layer table from n, d, k: n²·d, n·d², k·n·d²; 1, n, 1 sequential steps; paths 1, n, ⌈log_k n⌉.
+        long n = nb.Value<long>("nSeq"), dw = nb.Value<long>("dWidth"), kw = nb.Value<long>("kWidth");
+        Assert.Equal((512L, 512L, 3L), (n, dw, kw));
+        long dilated = (long)Math.Ceiling(Math.Log(n) / Math.Log(kw)); // 3⁵ = 243 < 512 ≤ 729 = 3⁶
+        Assert.Equal(6, dilated);
+        Assert.Equal(["self-attention", "recurrent", "convolutional"], nb.Value<string[]>("layerTable.Select(r => r.Layer).ToArray()"));
+        long[] cost = [n * n * dw, n * dw * dw, kw * n * dw * dw];
+        Assert.Equal(cost, nb.Value<long[]>("layerTable.Select(r => r.Cost).ToArray()"));
+        Assert.Equal([1L, n, 1L], nb.Value<long[]>("layerTable.Select(r => r.Sequential).ToArray()"));
+        Assert.Equal([1L, n, dilated], nb.Value<long[]>("layerTable.Select(r => r.MaxPath).ToArray()"));
+        string[] names = ["self-attention", "recurrent", "convolutional"];
+        for (int r = 0; r < 3; r++)
+            Assert.Matches(string.Create(inv, $@"\n{names[r]} +{cost[r]:N0} +{(r == 1 ? n : 1):N0} +{new[] { 1, n, dilated }[r]:N0}\n"), nb.Stdout);
+        // Self-attention is not costlier than recurrence exactly while n·n·d ≤ n·d·d, i.e. n ≤ d: the first n past it is d + 1.
+        Assert.Equal(dw + 1, nb.Value<long>("crossover"));
+        var cheapest = names.Where((_, r) => cost[r] == cost.Min()).ToArray();
+        Assert.Equal(["self-attention", "recurrent"], cheapest); // n = d: a tie
+        string sentence = nb.Value<string>("costSentence");
+        Assert.Contains(string.Create(inv, $"the cheapest layers, tied, are {cheapest[0]} and {cheapest[1]} ({cost.Min():N0} multiply-adds)"), sentence);
+        Assert.Contains("exactly as costly as the recurrent layer (n²·d / n·d² = 1.00)", sentence);
+        Assert.Contains(string.Create(inv, $"stops being cheaper from n = {dw + 1:N0} on"), sentence);
+        Assert.Contains(sentence, nb.Stdout);
+
+        // Rotary: (R(mθ)a)·(R(nθ)b) = aᵀR((n − m)θ)b per pair, so every pair of positions with m − n = 3 gives
+        // Σ_i cos(φ_i)(a₀b₀ + a₁b₁) + sin(φ_i)(a₁b₀ − a₀b₁) with φ_i = −3·θ_i. Angles up to 100 rad: rounding ≈ 1e-14.
+        var qr = nb.Value<double[]>("qRope");
+        var kr = nb.Value<double[]>("kRope");
+        Assert.All(nb.Value<int[]>("sameOffset.Select(p => p.M - p.N).ToArray()"), offset => Assert.Equal(3, offset));
+        double expected = 0;
+        for (int i = 0; i < 4; i++)
+        {
+            double phi = -3 * Math.Pow(10000, -2.0 * i / 8);
+            double a0 = qr[2 * i], a1 = qr[2 * i + 1], b0 = kr[2 * i], b1 = kr[2 * i + 1];
+            expected += Math.Cos(phi) * (a0 * b0 + a1 * b1) + Math.Sin(phi) * (a1 * b0 - a0 * b1);
+        }
+        var scores = nb.Value<double[]>("scoresAtOffset");
+        Assert.True(scores.Length >= 5);
+        foreach (double score in scores) Assert.InRange(Math.Abs(score - expected), 0, 1e-12);
+        double spread = nb.Value<double>("rotaryDistanceSpread"), rotaryGap = nb.Value<double>("rotaryGap");
+        Assert.Equal(scores.Max() - scores.Min(), spread);
+        Assert.InRange(spread, 0, 1e-12);
+        Assert.InRange(rotaryGap, 0, 1e-12);
+        Assert.Contains("max − min over these pairs = " + spread.ToString("0.0e+0", inv), nb.Stdout);
+        Assert.Contains("max |ours − library| = " + rotaryGap.ToString("0.0e+0", inv), nb.Stdout);
+        Assert.Contains("θ_i for d = 8: 1, 0.1, 0.01, 0.001", nb.Stdout);
+    }
+
     /// <summary>Least-squares quadratic by the normal equations, solved by Cramer's rule.</summary>
     [Fact]
     public async Task Runs_and_its_measurements_and_demos_hold()
@@ -26,7 +112,14 @@ public class Notebook09Tests
             "original.Weights.ToArray()", "shuffled.Weights.ToArray()", "original.Output.ToArray()", "shuffled.Output.ToArray()",
             "originalWeights", "alternativeWeights", "values.ToArray()", "mostAttendedBefore", "mostAttendedAfter",
             "sinusoidalSimilarity", "rotaryScore", "token.ToArray()", "learnedSimilarity", "alibiBias",
-            "learnedTableRefusal", "imagePatches", "kvCacheBytes");
+            "learnedTableRefusal", "imagePatches", "kvCacheBytes",
+            "q.ToArray()", "kAll.ToArray()", "vAll.ToArray()", "oOnline.ToArray()", "onlineGap", "streamingGap",
+            "weightBytes64k", "streamingBytes64k", "nSeq", "dWidth", "kWidth", "crossover", "costSentence",
+            "layerTable.Select(r => r.Layer).ToArray()", "layerTable.Select(r => r.Cost).ToArray()",
+            "layerTable.Select(r => r.Sequential).ToArray()", "layerTable.Select(r => r.MaxPath).ToArray()",
+            "qRope", "kRope", "scoresAtOffset", "sameOffset.Select(p => p.M - p.N).ToArray()",
+            "rotaryDistanceSpread", "rotaryGap");
+        AssertMechanismsWrittenOut(nb);
 
         // 9.1 the fits are the least-squares fits of the measured times (the times themselves are the machine's).
         var ns = nb.Value<double[]>("ns");
