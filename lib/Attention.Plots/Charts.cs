@@ -119,7 +119,7 @@ public static partial class Charts
         if (xgap is double gap) grid["xgap"] = gap;
         layout.SetProperty("grid", grid);
         // At most about a notebook column wide (1000 px): more panels get narrower rather than a horizontal scroll bar.
-        layout.SetProperty("width", Math.Min(1000, 140 + panelWidth * panels.Count));
+        layout.SetProperty("width", Math.Min(Theme.MaxWidth, 140 + panelWidth * panels.Count));
         layout.SetProperty("height", height);
         return Theme.Chart(layout, traces);
     }

@@ -65,6 +65,7 @@ public static class Theme
     public static GenericChart Chart(Layout layout, params Trace[] traces)
     {
         ArgumentNullException.ThrowIfNull(layout);
+        FitWidth(layout);
         var chart = traces.Length == 1
             ? GenericChart.ofTraceObject(false, traces[0])
             : GenericChart.ofTraceObjects(false, traces);
@@ -72,5 +73,45 @@ public static class Theme
         config.SetProperty("responsive", true);
         config.SetProperty("displaylogo", false);
         return GenericChart.setConfig(config, GenericChart.setLayout(layout, chart));
+    }
+
+    /// <summary>The widest a chart is drawn: Jupyter's output area is 978 px, so a wider chart clips its colour bar.</summary>
+    public const int MaxWidth = 960;
+
+    /// <summary>Plotly's width when a layout sets none.</summary>
+    private const int DefaultWidth = 700;
+
+    /// <summary>
+    /// Caps the layout's width at <see cref="MaxWidth"/> and breaks a title too long for the width into lines (at spaces,
+    /// about 9 px a character at the title's size, leaving room for the toolbar), with room above the plot for them.
+    /// </summary>
+    internal static void FitWidth(Layout layout)
+    {
+        int width = layout.TryGetPropertyValue("width") is { } w && w.Value is int set ? set : DefaultWidth;
+        if (width > MaxWidth)
+        {
+            width = MaxWidth;
+            layout.SetProperty("width", width);
+        }
+        if (layout.TryGetPropertyValue("title") is not { } t || t.Value is not Dictionary<string, object?> title
+            || title.GetValueOrDefault("text") is not string text || text.Contains("<br>", StringComparison.Ordinal)) return;
+        int perLine = Math.Max(20, (width - 230) / 9);
+        if (text.Length <= perLine) return;
+        var lines = new List<string>();
+        var line = new System.Text.StringBuilder();
+        foreach (var word in text.Split(' '))
+        {
+            if (line.Length > 0 && line.Length + 1 + word.Length > perLine)
+            {
+                lines.Add(line.ToString());
+                line.Clear();
+            }
+            if (line.Length > 0) line.Append(' ');
+            line.Append(word);
+        }
+        lines.Add(line.ToString());
+        title["text"] = string.Join("<br>", lines);
+        if (layout.TryGetPropertyValue("margin") is { } m && m.Value is Dictionary<string, object?> margin)
+            margin["t"] = 40 + 22 * lines.Count;
     }
 }

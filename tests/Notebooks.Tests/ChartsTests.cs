@@ -14,6 +14,23 @@ public class ChartsTests
     });
 
     [Fact]
+    public void Charts_fit_Jupyters_output_area_and_long_titles_break_into_lines()
+    {
+        static int Width(GenericChart c) =>
+            int.Parse(System.Text.RegularExpressions.Regex.Match(GenericChart.toJson(c), "\"width\":(\\d+)").Groups[1].Value);
+        var longTitle = string.Join(" ", Enumerable.Repeat("accuracy against test length", 6));
+        var heat = Charts.AttentionHeatmap(W, ["I", "like", "tea"], title: longTitle);
+        Assert.InRange(Width(heat), 1, Theme.MaxWidth);
+        // The title is broken into lines at spaces, not cut off.
+        Assert.Matches("\"title\":\\{\"text\":\"accuracy against test length[^\"]*<br>[^\"]*length\"", GenericChart.toJson(heat));
+        var eight = Charts.HeadHeatmaps(Enumerable.Repeat(W, 8).ToList(), ["I", "like", "tea"]);
+        Assert.InRange(Width(eight), 1, Theme.MaxWidth);
+        Assert.True(Theme.MaxWidth <= 978 - 18, "Jupyter's output area is 978 px wide");
+        var shortTitle = Charts.AttentionHeatmap(W, ["I", "like", "tea"], title: "Self-attention");
+        Assert.Contains("\"text\":\"Self-attention\"", GenericChart.toJson(shortTitle));
+    }
+
+    [Fact]
     public void Attention_heatmap_carries_tokens_on_both_axes_title_and_axis_labels()
     {
         var json = GenericChart.toJson(Charts.AttentionHeatmap(W, ["I", "like", "tea"], title: "Self-attention"));
