@@ -239,4 +239,15 @@ public class NotebookSourceTests
         }
         Assert.True(missing.Count == 0, "terms missing from the glossary in 00-start-here:\n" + string.Join("\n", missing));
     }
+
+    /// <summary>A reader who came from the Chinese article finds every section by its Chinese name too.</summary>
+    [Theory]
+    [MemberData(nameof(Notebooks))]
+    public void Every_heading_is_bilingual(string name)
+    {
+        var md = TestNotebooks.Markdown(TestNotebooks.Read(Path.Combine(Root, "notebooks", name)));
+        var english = Regex.Matches(md, @"^#{1,4} .*$", RegexOptions.Multiline).Select(m => m.Value)
+            .Where(h => !Regex.IsMatch(h, @"\p{IsCJKUnifiedIdeographs}")).ToList();
+        Assert.True(english.Count == 0, $"{name}: headings without their Chinese:\n" + string.Join("\n", english));
+    }
 }
