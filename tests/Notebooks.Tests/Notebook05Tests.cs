@@ -1,3 +1,5 @@
+using System.Text.RegularExpressions;
+
 namespace Notebooks.Tests;
 
 /// <summary>
@@ -15,7 +17,9 @@ public class Notebook05Tests
             "pipeline.EmbeddingTable.ToArray()", "pipeline.Encoder.Weights.ToArray()", "pipeline.Encoder.Bias.ToArray()",
             "pipeline.Wq.ToArray()", "pipeline.Wk.ToArray()", "pipeline.Wv.ToArray()",
             "embeddingGap", "encodedGap", "matmulError", "articleLastLine.ToArray()", "rebuildGap", "insideColumnRange", "negativeInE",
-            "multi.Output.ToArray()", "multi.HeadWeights.Select(h => h.ToArray()).ToArray()");
+            "multi.Output.ToArray()", "multi.HeadWeights.Select(h => h.ToArray()).ToArray()",
+            "portGap", "mhaGap", "mhaWeightsGap", "maskGap", "maskedExactZeros", "validLength", "Am.ToArray()",
+            "fullyMaskedRowSum", "guarded.Output.ToArray()", "naiveFullyMaskedIsNaN");
 
         // The port, recomputed with plain loops from the notebook's own weights: E + PE → dense + ReLU → Q, K, V → attention.
         var ids = nb.Value<int[]>("ids");
@@ -95,8 +99,8 @@ public class Notebook05Tests
         foreach (var head in heads)
             for (int i = 0; i < n; i++) Approx.Equal(1.0, Enumerable.Range(0, n).Sum(j => head[i, j]), abs: 4e-15, because: $"row {i}"); // five weights
 
-        // Charts: the heatmap and the per-head panels, labelled by id@position, drawn offline.
-        Assert.Equal(2, nb.ChartHtml.Count);
+        // Charts: the heatmap, the per-head panels and the two masks, labelled by id@position, drawn offline.
+        Assert.Equal(3, nb.ChartHtml.Count);
         foreach (var label in nb.Value<string[]>("labels"))
             Assert.All(nb.ChartHtml, html => Assert.Contains($"\"{label}\"", html));
         Assert.Equal(nb.ChartHtml.Count, nb.ChartsDrawnInBrowser());
@@ -105,5 +109,62 @@ public class Notebook05Tests
         nb.AssertExercisesNotAnswered(3);
         Assert.Contains("## Exercises · 练习", nb.Markdown);
         Assert.Contains("Next: `06-applications.ipynb`", nb.Markdown);
+
+        // The reader's own cells agree with the library. Each side sums at most 16 products of numbers below about 3
+        // in another order, so the gaps are a few ulps of 1 (≈ 1e-15); 1e-12 leaves a wide margin and still fails on
+        // any wrong step (a missing √d_k, a wrong head slice or a missing W_O moves entries by more than 1e-3).
+        foreach (var gap in new[] { "portGap", "mhaGap", "mhaWeightsGap", "maskGap" })
+            Assert.InRange(nb.Value<double>(gap), 0, 1e-12);
+        foreach (var (line, variable) in new[] { ("pipeline.Run", "portGap"), ("MultiHeadAttention.Forward", "mhaGap"),
+                                                 ("Softmax.Masked", "maskGap") })
+        {
+            var printed = Regex.Match(nb.Stdout, $@"max \|ours − {Regex.Escape(line)}\| = (\S+)");
+            Assert.True(printed.Success, $"the comparison line for {line} is not printed");
+            double value = double.Parse(printed.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);
+            Assert.InRange(value, 0, 1e-12);
+            // printed with one decimal of mantissa: agrees with the variable to half a unit of that digit
+            Assert.InRange(Math.Abs(value - nb.Value<double>(variable)), 0, 0.051 * value + 1e-300);
+        }
+        Assert.Contains("split: [5, 16] → 4 × [5, 4]", nb.Stdout);
+        Assert.Contains("concatenate: 4 × [5, 4] → [5, 16]; ·W_O → [5, 16]", nb.Stdout);
+
+        // Masking: causal AND key padding (valid length 3 of 5), counted here from the definitions.
+        int valid = nb.Value<int>("validLength");
+        Assert.Equal(3, valid);
+        int masked = 0;
+        for (int i = 0; i < n; i++)
+            for (int j = 0; j < n; j++)
+                if (!(j <= i && j < valid)) masked++;
+        Assert.Equal(13, masked);
+        Assert.Equal(masked, nb.Value<int>("maskedExactZeros"));
+        var am = nb.Value<double[,]>("Am.ToArray()");
+        for (int i = 0; i < n; i++)
+            for (int j = 0; j < n; j++)
+                if (!(j <= i && j < valid)) Assert.Equal(0.0, am[i, j]);
+                else Assert.True(am[i, j] > 0, $"allowed weight [{i}, {j}] is {am[i, j]}");
+        Assert.Contains($"masked entries: {masked}, masked weights exactly 0.0: {masked}", nb.Stdout);
+
+        // A fully masked row: zero weights and a zero output from the library, NaN from the naive formula.
+        Assert.Equal(0.0, nb.Value<double>("fullyMaskedRowSum"));
+        var guardedOutput = nb.Value<double[,]>("guarded.Output.ToArray()");
+        for (int c = 0; c < d; c++) Assert.Equal(0.0, guardedOutput[0, c]);
+        Assert.True(nb.Value<bool>("naiveFullyMaskedIsNaN"));
+        Assert.Contains("naive e^s / Σ e^s: [NaN, NaN, NaN, NaN, NaN], all NaN: True", nb.Stdout);
+        Assert.Contains("weights, −1e9 mask:     [0.000, 1.000]", nb.Stdout);
+        Assert.Contains("weights, −∞ mask:       [1.000, 0.000]", nb.Stdout);
+        Assert.Contains("row filled with −1e9: [0.200, 0.200, 0.200, 0.200, 0.200]", nb.Stdout);
+    }
+
+    [Fact]
+    public void Code_lines_fit_in_100_characters()
+    {
+        var source = TestNotebooks.Read(Path.Combine(TutorialNotebook.RepositoryRoot, "notebooks", "05-project-practice.ipynb"));
+        var tooLong = source["cells"]!.AsArray()
+            .Where(c => c!["cell_type"]!.GetValue<string>() == "code")
+            .SelectMany(c => TestNotebooks.CellText(c!["source"]!).Split('\n'))
+            .Where(line => line.Length > 100)
+            .ToList();
+        Assert.True(tooLong.Count == 0, "code lines longer than 100 characters:\n" + string.Join("\n", tooLong));
+        Assert.Contains(source["cells"]!.AsArray(), c => TestNotebooks.CellText(c!["source"]!).Contains("double portGap"));
     }
 }
