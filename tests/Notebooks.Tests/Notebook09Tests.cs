@@ -1,3 +1,5 @@
+using MathNet.Numerics.LinearAlgebra;
+
 namespace Notebooks.Tests;
 
 /// <summary>
@@ -110,7 +112,7 @@ public class Notebook09Tests
             "fullBytes", "streamingBytes", "localBytes", "fullMemoryExponent", "streamingMemoryExponent", "localMemoryExponent",
             "bandedVsMasked", "banded.DenseWeights().ToArray()", "small.ToArray()",
             "original.Weights.ToArray()", "shuffled.Weights.ToArray()", "original.Output.ToArray()", "shuffled.Output.ToArray()",
-            "originalWeights", "alternativeWeights", "values.ToArray()", "mostAttendedBefore", "mostAttendedAfter",
+            "originalWeights", "alternativeWeights", "values.ToArray()", "keys.ToArray()", "reachResidual", "mostAttendedBefore", "mostAttendedAfter",
             "sinusoidalSimilarity", "rotaryScore", "token.ToArray()", "learnedSimilarity", "alibiBias",
             "learnedTableRefusal", "imagePatches", "kvCacheBytes",
             "q.ToArray()", "kAll.ToArray()", "vAll.ToArray()", "oOnline.ToArray()", "onlineGap", "streamingGap",
@@ -197,6 +199,20 @@ public class Notebook09Tests
             Approx.Equal(Enumerable.Range(0, 6).Sum(j => before[j] * v[j, c]), Enumerable.Range(0, 6).Sum(j => after[j] * v[j, c]), abs: 1e-13, because: $"column {c}");
         Assert.True(Enumerable.Range(0, 6).Max(j => Math.Abs(after[j] - before[j])) > 0.1, "the patterns really differ");
         Assert.NotEqual(nb.Value<string>("mostAttendedBefore"), nb.Value<string>("mostAttendedAfter"));
+        // No query reaches the alternative weights with these keys: least squares of [K/√d_k, 1]·(q, c) ≈ log α',
+        // solved here by the normal equations (5×5), against the notebook's QR solution and its printed verdict.
+        var keys = nb.Value<double[,]>("keys.ToArray()");
+        var a = new double[6, 5];
+        for (int j = 0; j < 6; j++) { for (int c = 0; c < 4; c++) a[j, c] = keys[j, c] / 2; a[j, 4] = 1; }
+        var ata = Matrix<double>.Build.Dense(5, 5, (r, c) => Enumerable.Range(0, 6).Sum(j => a[j, r] * a[j, c]));
+        var atb = Vector<double>.Build.Dense(5, r => Enumerable.Range(0, 6).Sum(j => a[j, r] * Math.Log(after[j])));
+        var qc = ata.Solve(atb);
+        double residual = Math.Sqrt(Enumerable.Range(0, 6).Sum(j =>
+            Math.Pow(Enumerable.Range(0, 5).Sum(c => a[j, c] * qc[c]) - Math.Log(after[j]), 2)));
+        // normal equations square the condition number (small here): agree with QR to 1e-9
+        Approx.Equal(residual, nb.Value<double>("reachResidual"), abs: 1e-9, rel: 1e-9);
+        Assert.True(residual > 0.1, $"residual {residual}: some query would produce the weights, and the prose says none does");
+        Assert.Contains("with these keys no query produces the alternative weights", nb.Stdout);
 
         // 9.4 sinusoidal and rotary by hand; both fall off at small distances; learned has no structure; ALiBi is linear.
         var sinusoidal = nb.Value<double[]>("sinusoidalSimilarity");
