@@ -60,7 +60,7 @@ public class Notebook03Tests
         Close(MatMul(x, nb.Value<double[,]>("Wk.ToArray()")), k, 1e-12);
         Close(MatMul(x, nb.Value<double[,]>("Wv.ToArray()")), v, 1e-12);
 
-        // scores: q_j · k_i / √4
+        // scores: q_i · k_j / √4
         var scores = nb.Value<double[,]>("scores.ToArray()");
         Close(MatMul(q, k, transposeB: true, scale: 0.5), scores, 1e-12);
 
@@ -81,7 +81,7 @@ public class Notebook03Tests
         Assert.Contains(Row(1).Replace(", ", "  "), nb.Stdout);
         Assert.Contains("row sums: 1.0000, 1.0000, 1.0000, 1.0000, 1.0000, 1.0000", nb.Stdout);
 
-        // output: Σ_i α_{j,i} v_i; the article's literal formula weights the values by raw scores q·k
+        // output: Σ_j α_{i,j} v_j; the article's literal formula weights the values by raw scores q·k
         Close(MatMul(hand, v), nb.Value<double[,]>("output.ToArray()"), 1e-12);
         Close(MatMul(MatMul(q, k, transposeB: true), v), nb.Value<double[,]>("articleLiteral.ToArray()"), 1e-12);
         // the step-by-step result is the library's, up to rounding (the library's kernel sums in another order)
