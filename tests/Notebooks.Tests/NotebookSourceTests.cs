@@ -41,6 +41,62 @@ public class NotebookSourceTests
         Assert.Contains($"| `{stem}` |", File.ReadAllText(Path.Combine(Root, "README.md")));
     }
 
+    /// <summary>The references table of 00-start-here: first author's surname → the years cited under it.</summary>
+    private static Dictionary<string, HashSet<string>> References()
+    {
+        var md = TestNotebooks.Markdown(TestNotebooks.Read(Path.Combine(Root, "notebooks", "00-start-here.ipynb")));
+        var section = md[md.IndexOf("## 参考文献 · References", StringComparison.Ordinal)..];
+        var refs = new Dictionary<string, HashSet<string>>();
+        foreach (Match row in Regex.Matches(section, @"^\| ([^|]+?) \| ((?:19|20)\d\d) \|", RegexOptions.Multiline))
+        {
+            string surname = Regex.Match(row.Groups[1].Value, @"^[\p{L}\-]+").Value;
+            if (!refs.TryGetValue(surname, out var years)) refs[surname] = years = [];
+            years.Add(row.Groups[2].Value);
+        }
+        return refs;
+    }
+
+    // "Vaswani et al. 2017", "Jain & Wallace (2019)", "Bahdanau, Cho and Bengio 2015", "Shazeer 2019", "(Beltagy et al., 2020"
+    private static readonly Regex Citation = new(
+        @"\b(?<first>\p{Lu}[\p{L}\-]+)(?<more> et al\.|,? (?<second>\p{Lu}[\p{L}\-]+) (?:&|and) \p{Lu}[\p{L}\-]+| (?:&|and) \p{Lu}[\p{L}\-]+)?,? \(?(?<year>(?:19|20)\d\d)\b");
+
+    [Theory]
+    [MemberData(nameof(Notebooks))]
+    public void Every_citation_uses_the_year_of_the_references_list(string name)
+    {
+        var refs = References();
+        Assert.True(refs.Count >= 40, $"the references table in 00-start-here has {refs.Count} first authors");
+        var nb = TestNotebooks.Read(Path.Combine(Root, "notebooks", name));
+        var text = string.Join("\n", nb["cells"]!.AsArray().Select(c => TestNotebooks.CellText(c!["source"]!)));
+        string body = name == "00-start-here.ipynb" ? text[..text.IndexOf("## 参考文献 · References", StringComparison.Ordinal)] : text;
+        var wrong = new List<string>();
+        int cited = 0;
+        foreach (Match m in Citation.Matches(body))
+        {
+            string first = m.Groups["first"].Value, year = m.Groups["year"].Value;
+            bool isCitation = m.Groups["more"].Success;
+            // "SASRec, Kang and McAuley 2018": a name before the authors, not an author
+            if (!refs.ContainsKey(first) && m.Groups["second"].Success) first = m.Groups["second"].Value;
+            if (refs.TryGetValue(first, out var years))
+            {
+                cited++;
+                if (!years.Contains(year)) wrong.Add($"\"{m.Value}\": the references list has {first} in {string.Join(", ", years)}");
+            }
+            else if (isCitation) wrong.Add($"\"{m.Value}\": {first} is not in the references list of 00-start-here");
+        }
+        // notebook 08's table of papers gives venue years ("arXiv 2014, ICLR 2015"): the cited year must be among them
+        foreach (Match row in Regex.Matches(body, @"^\| (?<first>\p{Lu}[\p{L}\-]+)[^|]*— \*[^|]*\| (?<years>[^|]*) \|", RegexOptions.Multiline))
+        {
+            if (!refs.TryGetValue(row.Groups["first"].Value, out var years)) { wrong.Add($"table row of {row.Groups["first"].Value}: not in the references list"); continue; }
+            cited++;
+            if (!years.Any(y => row.Groups["years"].Value.Contains(y)))
+                wrong.Add($"table row of {row.Groups["first"].Value} ({row.Groups["years"].Value}): the references list says {string.Join(", ", years)}");
+        }
+        Assert.True(wrong.Count == 0, $"{name}: {wrong.Count} citations disagree with the references list:\n" + string.Join("\n", wrong));
+        if (name is "03-algorithm.ipynb" or "08-tools-and-resources.ipynb" or "10-faq.ipynb")
+            Assert.True(cited >= 3, $"{name}: only {cited} citations recognised; the citation pattern no longer matches its prose");
+    }
+
     [Theory]
     [MemberData(nameof(Notebooks))]
     public void Source_notebook_has_dotnet_interactive_metadata_no_outputs_and_central_versions(string name)
