@@ -41,6 +41,24 @@ public class NotebookSourceTests
         Assert.Contains($"| `{stem}` |", File.ReadAllText(Path.Combine(Root, "README.md")));
     }
 
+    [Theory]
+    [MemberData(nameof(Notebooks))]
+    public void Every_notebook_closes_with_a_box_of_key_points_in_Chinese(string name)
+    {
+        // For the reader who came from the Chinese article: the notebook's lessons in Chinese, in its closing cells.
+        var cells = TestNotebooks.Read(Path.Combine(Root, "notebooks", name))["cells"]!.AsArray()
+            .Select(c => TestNotebooks.CellText(c!["source"]!)).ToList();
+        int at = cells.FindIndex(c => c.Contains("> **中文要点**", StringComparison.Ordinal));
+        Assert.True(at >= 0, $"{name} has no '> **中文要点**' box; add one to its summary cell.");
+        Assert.True(at >= cells.Count - 2, $"{name}: the 中文要点 box is cell {at} of {cells.Count}; it belongs at the end.");
+        var box = cells[at][cells[at].IndexOf("> **中文要点**", StringComparison.Ordinal)..].Split('\n')
+            .TakeWhile(l => l.StartsWith('>')).ToList();
+        var points = box.Where(l => l.StartsWith("> - ", StringComparison.Ordinal)).ToList();
+        Assert.InRange(points.Count, 3, 6);
+        Assert.All(points, p => Assert.True(Regex.Matches(p, @"\p{IsCJKUnifiedIdeographs}").Count >= 10,
+            $"{name}: a key point with fewer than 10 Chinese characters: {p}"));
+    }
+
     /// <summary>The references table of 00-start-here: first author's surname → the years cited under it.</summary>
     private static Dictionary<string, HashSet<string>> References()
     {
