@@ -35,6 +35,6 @@ public static partial class Charts
         }
 
         return PanelHeatmaps(panels, queryTokens, keyTokens, title, "query (attending)",
-            showValues: queryTokens.Count <= 8 && keyTokens.Count <= 8, panelWidth: 300, height: 380, xgap: 0.12);
+            showValues: true, panelWidth: 300, height: 380, xgap: 0.12);
     }
 }

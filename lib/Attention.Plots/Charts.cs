@@ -25,7 +25,7 @@ public static partial class Charts
     /// <param name="queryTokens">One label per row.</param>
     /// <param name="keyTokens">One label per column; defaults to <paramref name="queryTokens"/> (self-attention).</param>
     /// <param name="title">Chart title.</param>
-    /// <param name="showValues">Print the weights in the cells (only when the matrix has at most 20×20 cells).</param>
+    /// <param name="showValues">Print the weights in the cells, where they fit (small cells stay plain).</param>
     /// <exception cref="ArgumentException">The labels do not match the matrix shape.</exception>
     public static GenericChart AttentionHeatmap(Matrix<double> weights, IReadOnlyList<string> queryTokens,
         IReadOnlyList<string>? keyTokens = null, string title = "Attention weights", bool showValues = true)
@@ -42,15 +42,16 @@ public static partial class Charts
                 $"The weights have {weights.ColumnCount} columns (keys) but {keyTokens.Count} key tokens were given; pass one label per column.",
                 nameof(keyTokens));
 
+        int cell = SquareCellSize(weights.RowCount, weights.ColumnCount);
         var trace = HeatmapTrace(weights, Unique(keyTokens), Unique(queryTokens), "weight",
-            showValues && weights.RowCount <= 20 && weights.ColumnCount <= 20);
+            showValues ? ValueFontSize(cell, cell, [weights]) : null);
         trace.SetProperty("zmin", 0.0);
         trace.SetProperty("zmax", Math.Max(1e-12, weights.Enumerate().DefaultIfEmpty(0).Max()));
         trace.SetProperty("colorscale", Theme.Sequential);
         var layout = Theme.Layout(title, "key (attended to)", "query (attending)");
         CategoryAxes(layout);
         ((Dictionary<string, object?>)layout.GetPropertyValue("yaxis"))["autorange"] = "reversed";
-        SquareCells(layout, weights.RowCount, weights.ColumnCount, title);
+        SquareCells(layout, weights.RowCount, weights.ColumnCount, cell, title);
         return Theme.Chart(layout, trace);
     }
 
@@ -80,7 +81,7 @@ public static partial class Charts
         }
         var panels = heads.Select((w, h) => ($"head {h + 1}", w)).ToArray();
         return PanelHeatmaps(panels, queryTokens, keyTokens, title, "query",
-            showValues: queryTokens.Count <= 12 && keyTokens.Count <= 12, panelWidth: 260, height: 360);
+            showValues: true, panelWidth: 260, height: 360);
     }
 
     /// <summary>
@@ -95,13 +96,21 @@ public static partial class Charts
         var xs = Unique(columnLabels);
         var ys = Unique(rowLabels);
         double top = zmax ?? Math.Max(1e-12, panels.Max(p => p.Weights.Enumerate().Where(double.IsFinite).DefaultIfEmpty(0).Max()));
+        // The numbers in the cells only where they fit: estimate a cell's size from the layout (plotly's default grid
+        // gap of 0.1 between panels, the row labels' margin on the left, the colour bar on the right).
+        int width = Math.Min(Theme.MaxWidth, 140 + panelWidth * panels.Count);
+        double gap = xgap ?? 0.1;
+        double plotWidth = width - Math.Max(70, 30 + 7 * ys.Max(y => y.ToString()!.Length)) - 30 - 90;
+        double cellWidth = plotWidth * (1 - gap * (panels.Count - 1)) / panels.Count / columnLabels.Count;
+        double cellHeight = (height - 150.0) / rowLabels.Count;
+        int? valueFont = showValues ? ValueFontSize(cellWidth, cellHeight, panels.Select(p => p.Weights)) : null;
         var layout = Theme.Layout(title, null, null);
         layout.RemoveProperty("xaxis");
         layout.RemoveProperty("yaxis");
         var traces = new Trace[panels.Count];
         for (int p = 0; p < panels.Count; p++)
         {
-            var t = HeatmapTrace(panels[p].Weights, xs, ys, "weight", showValues);
+            var t = HeatmapTrace(panels[p].Weights, xs, ys, "weight", valueFont);
             string suffix = p == 0 ? "" : (p + 1).ToString(System.Globalization.CultureInfo.InvariantCulture);
             t.SetProperty("xaxis", "x" + suffix);
             t.SetProperty("yaxis", "y" + suffix);
@@ -112,14 +121,16 @@ public static partial class Charts
             traces[p] = t;
             var y = Theme.CategoryAxis(p == 0 ? rowTitle : null);
             y["autorange"] = "reversed";
+            // Every panel has the same rows: label them once, on the left, where they cannot run into the panel before.
+            if (p > 0) y["showticklabels"] = false;
             layout.SetProperty("xaxis" + suffix, Theme.CategoryAxis($"{panels[p].Name}: {columnTitle}"));
             layout.SetProperty("yaxis" + suffix, y);
         }
         var grid = new Dictionary<string, object?> { ["rows"] = 1, ["columns"] = panels.Count, ["pattern"] = "independent" };
-        if (xgap is double gap) grid["xgap"] = gap;
+        if (xgap is not null) grid["xgap"] = gap;
         layout.SetProperty("grid", grid);
         // At most about a notebook column wide (1000 px): more panels get narrower rather than a horizontal scroll bar.
-        layout.SetProperty("width", Math.Min(Theme.MaxWidth, 140 + panelWidth * panels.Count));
+        layout.SetProperty("width", width);
         layout.SetProperty("height", height);
         return Theme.Chart(layout, traces);
     }
@@ -160,7 +171,7 @@ public static partial class Charts
         ArgumentNullException.ThrowIfNull(table);
         var xs = Enumerable.Range(0, table.ColumnCount).Select(i => (object)i).ToArray();
         var ys = Enumerable.Range(0, table.RowCount).Select(i => (object)i).ToArray();
-        var trace = HeatmapTrace(table, xs, ys, "value", false);
+        var trace = HeatmapTrace(table, xs, ys, "value", null);
         double absMax = Math.Max(1e-12, table.Enumerate().Where(double.IsFinite).Select(Math.Abs).DefaultIfEmpty(0).Max());
         trace.SetProperty("zmin", -absMax);
         trace.SetProperty("zmax", absMax);
@@ -263,8 +274,9 @@ public static partial class Charts
             throw new ArgumentException(
                 $"The matrix is {values.RowCount}×{values.ColumnCount} but {rowLabels.Count} row labels and {columnLabels.Count} column labels were given.",
                 nameof(values));
+        // No width is set, so the chart takes plotly's default (700 px, or its container's width): about 500 px of cells.
         var trace = HeatmapTrace(values, Unique(columnLabels), Unique(rowLabels), colorTitle,
-            values.RowCount <= 16 && values.ColumnCount <= 16);
+            ValueFontSize(500.0 / values.ColumnCount, 300.0 / values.RowCount, [values]));
         if (diverging)
         {
             double absMax = Math.Max(1e-12, values.Enumerate().Where(double.IsFinite).Select(Math.Abs).DefaultIfEmpty(0).Max());
@@ -282,7 +294,7 @@ public static partial class Charts
         return Theme.Chart(layout, trace);
     }
 
-    private static Trace HeatmapTrace(Matrix<double> z, object[] x, object[] y, string colorTitle, bool showValues)
+    private static Trace HeatmapTrace(Matrix<double> z, object[] x, object[] y, string colorTitle, int? valueFont)
     {
         var rows = new double?[z.RowCount][];
         for (int i = 0; i < z.RowCount; i++)
@@ -300,10 +312,10 @@ public static partial class Charts
         trace.SetProperty("y", y);
         trace.SetProperty("colorbar", new Dictionary<string, object?> { ["title"] = new Dictionary<string, object?> { ["text"] = colorTitle } });
         trace.SetProperty("hovertemplate", "x: %{x}<br>y: %{y}<br>" + colorTitle + ": %{z:.4f}<extra></extra>");
-        if (showValues)
+        if (valueFont is int size)
         {
             trace.SetProperty("texttemplate", "%{z:.2f}");
-            trace.SetProperty("textfont", new Dictionary<string, object?> { ["size"] = 11 });
+            trace.SetProperty("textfont", new Dictionary<string, object?> { ["size"] = size });
         }
         return trace;
     }
@@ -328,9 +340,23 @@ public static partial class Charts
         ((Dictionary<string, object?>)layout.GetPropertyValue("yaxis"))["type"] = "category";
     }
 
-    private static void SquareCells(Layout layout, int rows, int cols, string title)
+    /// <summary>
+    /// The font size (px) for the numbers printed in heatmap cells of about <paramref name="cellWidth"/> ×
+    /// <paramref name="cellHeight"/> px, at most 11, or null when even 8 px would not fit: plotly's default font draws a
+    /// digit about 0.6 em wide, and 4 px of the cell stay free so neighbouring numbers never run together.
+    /// </summary>
+    internal static int? ValueFontSize(double cellWidth, double cellHeight, IEnumerable<Matrix<double>> values)
     {
-        int cell = Math.Clamp(480 / Math.Max(rows, cols), 12, 56);
+        int chars = values.SelectMany(m => m.Enumerate()).Where(double.IsFinite)
+            .Select(v => v.ToString("F2", System.Globalization.CultureInfo.InvariantCulture).Length).DefaultIfEmpty(4).Max();
+        double fits = Math.Min((cellWidth - 4) / (0.6 * chars), cellHeight - 4);
+        return fits >= 8 ? (int)Math.Min(11, Math.Floor(fits)) : null;
+    }
+
+    private static int SquareCellSize(int rows, int cols) => Math.Clamp(480 / Math.Max(rows, cols), 12, 56);
+
+    private static void SquareCells(Layout layout, int rows, int cols, int cell, string title)
+    {
         // Wide enough for the title (about 10 px a character at plotly's 17 px) and the toolbar to its right (about 200 px).
         layout.SetProperty("width", Math.Max(Math.Max(360, 160 + cell * cols), 230 + 10 * title.Length));
         layout.SetProperty("height", Math.Max(300, 140 + cell * rows));

@@ -32,7 +32,7 @@ public static partial class Charts
                 $"The weights are {learned.RowCount}×{learned.ColumnCount} but {outputTokens.Count} output and {sourceTokens.Count} source tokens were given; pass one label per row and per column.",
                 nameof(outputTokens));
         return PanelHeatmaps([("learned attention", learned), ("expected alignment", expected)], outputTokens, sourceTokens,
-            title, "output", showValues: learned.RowCount <= 10 && learned.ColumnCount <= 10, panelWidth: 340,
+            title, "output", showValues: true, panelWidth: 340,
             height: Math.Max(360, 160 + 34 * learned.RowCount), columnTitle: "source token", zmax: 1.0, xgap: 0.12);
     }
 

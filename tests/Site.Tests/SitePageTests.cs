@@ -82,6 +82,86 @@ public sealed class SitePageTests(SiteFixture site)
         }
     }
 
+    /// <summary>
+    /// Measured in the browser, on every chart of every notebook page: each number printed in a heatmap cell is
+    /// narrower than its cell, and no label (cell numbers, tick labels, axis titles) overlaps another — so multi-panel
+    /// heatmaps never read "0.000.010.00" or "0.49the".
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(TutorialPages))]
+    public async Task Chart_labels_fit_their_cells_and_never_overlap(string notebook)
+    {
+        var expectedCharts = Count.Charts(site.ExecutedNotebook(notebook)).Count;
+        if (expectedCharts == 0) return;
+        var page = await Open(Path.ChangeExtension(notebook, ".html"), out var problems);
+        try
+        {
+            await page.WaitForFunctionAsync("n => [...document.querySelectorAll('.js-plotly-plot')].filter(d => d.querySelector('svg.main-svg')).length >= n",
+                expectedCharts, new PageWaitForFunctionOptions { Timeout = 60_000 });
+            var json = await page.EvaluateAsync<string>("() => JSON.stringify((" + LabelProbe + ")())");
+            var result = JsonNode.Parse(json)!.AsObject();
+            Assert.Equal(expectedCharts, result["charts"]!.GetValue<int>());
+            var issues = result["issues"]!.AsArray().Select(i => i!.GetValue<string>()).ToList();
+            Assert.True(issues.Count == 0, $"{notebook}: {issues.Count} label problems:\n" + string.Join("\n", issues.Take(20)));
+            Assert.Empty(problems);
+        }
+        finally
+        {
+            await page.CloseAsync();
+        }
+    }
+
+    public static TheoryData<string> TutorialPages()
+    {
+        var data = new TheoryData<string>();
+        foreach (var n in SiteFixture.TutorialNotebooks) data.Add(n);
+        return data;
+    }
+
+    /// <summary>Boxes of every heatmap cell number, tick label and axis title, as drawn; what overflows or overlaps.</summary>
+    private const string LabelProbe = """
+        () => {
+          const issues = [];
+          const plots = [...document.querySelectorAll('.js-plotly-plot')];
+          plots.forEach((plot, k) => {
+            const title = (plot.querySelector('.gtitle') || {}).textContent || `chart ${k + 1}`;
+            const boxes = [];
+            plot.querySelectorAll('g.hm').forEach((hm, h) => {
+              const img = hm.querySelector('image');
+              const texts = [...hm.querySelectorAll('g.heatmap-label text')];
+              if (!img || texts.length === 0) return;
+              const columns = new Set(texts.map(t => t.getAttribute('x'))).size;
+              const cell = img.getBoundingClientRect().width / columns;
+              texts.forEach(t => {
+                const r = t.getBoundingClientRect();
+                if (r.width > cell - 2)
+                  issues.push(`${title}: cell label '${t.textContent}' is ${r.width.toFixed(1)} px wide in a ${cell.toFixed(1)} px cell`);
+                boxes.push({ r, what: `cell label '${t.textContent}'`, group: 'hm' + h });
+              });
+            });
+            plot.querySelectorAll('g[class*="tick"] > text').forEach(t => {
+              const g = t.parentNode.getAttribute('class');
+              boxes.push({ r: t.getBoundingClientRect(), what: `tick '${t.textContent}' (${g})`, group: g });
+            });
+            plot.querySelectorAll('g[class^="g-"][class$="title"] text').forEach(t => {
+              boxes.push({ r: t.getBoundingClientRect(), what: `title '${t.textContent}'`, group: 'title:' + t.textContent });
+            });
+            const live = boxes.filter(b => b.r.width > 0 && b.r.height > 0);
+            for (let a = 0; a < live.length; a++)
+              for (let b = a + 1; b < live.length; b++) {
+                // one axis's own tick labels: plotly spaces or rotates them, and a rotated label's box is not its outline
+                if (live[a].group === live[b].group && !live[a].group.startsWith('hm')) continue;
+                const p = live[a].r, q = live[b].r;
+                const w = Math.min(p.right, q.right) - Math.max(p.left, q.left);
+                const hgt = Math.min(p.bottom, q.bottom) - Math.max(p.top, q.top);
+                if (w > 1 && hgt > 1)
+                  issues.push(`${title}: ${live[a].what} overlaps ${live[b].what} by ${w.toFixed(1)}×${hgt.toFixed(1)} px`);
+              }
+          });
+          return { charts: plots.length, issues };
+        }
+        """;
+
     [Fact]
     public async Task The_index_links_every_page_in_order_with_title_cells_and_errors()
     {
