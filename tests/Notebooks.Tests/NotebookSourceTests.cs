@@ -59,6 +59,37 @@ public class NotebookSourceTests
             $"{name}: a key point with fewer than 10 Chinese characters: {p}"));
     }
 
+    [Theory]
+    [MemberData(nameof(Notebooks))]
+    public void Every_mermaid_diagram_has_a_picture_drawn_from_its_current_source(string name)
+    {
+        // Classic Jupyter Notebook shows ```mermaid as text: each diagram also travels as a PNG attachment, which every
+        // front end shows, named after the SHA-256 of the source it was drawn from (tools/render-diagrams.py draws them).
+        var cells = TestNotebooks.Read(Path.Combine(Root, "notebooks", name))["cells"]!.AsArray().Select(c => c!.AsObject());
+        foreach (var cell in cells.Where(c => c["cell_type"]!.GetValue<string>() == "markdown"))
+        {
+            string text = TestNotebooks.CellText(cell["source"]!);
+            var block = Regex.Match(text, "```mermaid\n(.*?)```", RegexOptions.Singleline);
+            if (!block.Success) continue;
+            string hash = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(
+                System.Text.Encoding.UTF8.GetBytes(block.Groups[1].Value.Trim())));
+            string expected = $"diagram-{hash[..16]}.png";
+            var image = Regex.Match(text, @"!\[[^\]]+\]\(attachment:(diagram-[0-9a-f]+\.png)\)");
+            Assert.True(image.Success && image.Groups[1].Value == expected && image.Index < block.Index,
+                $"{name}: a Mermaid diagram has no picture drawn from its current source (expected {expected} above it); " +
+                "run `python3 tools/render-diagrams.py` after `npm ci --prefix lib/Notebooks/SiteAssets --ignore-scripts`.");
+            var attachments = cell["attachments"]!.AsObject();
+            Assert.Equal([expected], attachments.Select(a => a.Key));
+            var png = Convert.FromBase64String(attachments[expected]!["image/png"]!.GetValue<string>());
+            Assert.Equal([0x89, (byte)'P', (byte)'N', (byte)'G'], png[..4]);
+            int width = System.Buffers.Binary.BinaryPrimitives.ReadInt32BigEndian(png.AsSpan(16, 4));
+            int height = System.Buffers.Binary.BinaryPrimitives.ReadInt32BigEndian(png.AsSpan(20, 4));
+            Assert.True(width >= 200 && height >= 100 && png.Length > 5_000, $"{name}: {expected} is {width}×{height}, {png.Length} bytes");
+            // The source stays in the cell, folded under the picture, for the front ends that draw Mermaid themselves.
+            Assert.Contains("<details><summary>Mermaid source of the diagram</summary>", text[image.Index..block.Index]);
+        }
+    }
+
     /// <summary>The references table of 00-start-here: first author's surname → the years cited under it.</summary>
     private static Dictionary<string, HashSet<string>> References()
     {

@@ -31,7 +31,7 @@ public sealed partial class TutorialMarkdownTests(SiteFixture site)
                 Assert.Equal(Shape(before), Shape(after), StringComparer.Ordinal);
                 // The page's section starts with a line break of its own.
                 Assert.True(before.TextContent.Trim() == after.TextContent.Trim(), $"{where}: the text changed:\n{before.TextContent}\n---\n{after.TextContent}");
-                Assert.Equal(Links(before).Select(PageLink), Links(after));
+                Assert.Equal(Links(before).Select(l => PageLink(AttachmentData(l, cell.Node))), Links(after));
                 foreach (var (kind, selector) in Kinds)
                 {
                     var n = before.QuerySelectorAll(selector).Length;
@@ -41,10 +41,10 @@ public sealed partial class TutorialMarkdownTests(SiteFixture site)
                 cells++;
             }
         }
-        // The comparison saw what the tutorial uses (it has no details, images or links in markdown yet; the fixture
-        // pages of MarkdownSanitizingTests test those).
+        // The comparison saw what the tutorial uses (its diagrams are attached images above folded Mermaid source; the
+        // fixture pages of MarkdownSanitizingTests test the rest).
         Assert.True(cells > 100, $"{cells} markdown cells");
-        Assert.True(totals["tables"] >= 5 && totals["formulas"] >= 100 && totals["diagrams"] >= 3 && totals["headings"] >= 50 && totals["text tags"] >= 100,
+        Assert.True(totals["tables"] >= 5 && totals["formulas"] >= 100 && totals["diagrams"] >= 3 && totals["images"] >= 3 && totals["details"] >= 3 && totals["headings"] >= 50 && totals["text tags"] >= 100,
             string.Join(", ", totals.Select(t => $"{t.Key} {t.Value}")));
     }
 
@@ -60,6 +60,15 @@ public sealed partial class TutorialMarkdownTests(SiteFixture site)
 
     private static IEnumerable<string> Links(IElement root) =>
         root.QuerySelectorAll("[href], [src]").Select(e => e.GetAttribute("href") ?? e.GetAttribute("src") ?? "");
+
+    /// <summary>An image the cell carries as an attachment is inlined on the page as a data URI of its bytes.</summary>
+    private static string AttachmentData(string src, System.Text.Json.Nodes.JsonObject cell)
+    {
+        if (!src.StartsWith("attachment:", StringComparison.Ordinal)) return src;
+        var bundle = cell["attachments"]![src["attachment:".Length..]]!.AsObject();
+        var (mime, data) = Assert.Single(bundle);
+        return $"data:{mime};base64,{data!.GetValue<string>()}";
+    }
 
     /// <summary>A link to a notebook of the tutorial points at its page on the site.</summary>
     private static string PageLink(string href) => NotebookLink().Replace(href, "$1.html");
