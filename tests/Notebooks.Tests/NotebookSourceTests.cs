@@ -180,15 +180,31 @@ public class NotebookSourceTests
     }
 
     [Fact]
-    public void Setup_script_pins_the_central_versions()
+    public void Setup_script_restores_no_packages_and_every_first_cell_names_them_and_its_usings()
     {
+        // .NET Interactive handles #r "nuget: …" only in a cell, and the using lines of a #load'ed file do not reach later
+        // cells there: the packages and namespaces live in each notebook's first cell, setup.csx only references the
+        // tutorial's own libraries.
         var text = File.ReadAllText(Path.Combine(Root, "notebooks", "setup.csx"));
-        var central = CentralVersions();
-        var directives = NuGetDirectives(text).ToList();
-        Assert.NotEmpty(directives);
-        foreach (var (id, version) in directives) Assert.Equal(central[id], version);
+        Assert.Empty(NuGetDirectives(text));
         Assert.Contains("#r \"../lib/bin/Attention.dll\"", text);
+        var central = CentralVersions();
+        foreach (var name in Directory.GetFiles(Path.Combine(Root, "notebooks"), "*.ipynb").Select(Path.GetFileName).Order())
+        {
+            string first = FirstCode(name!);
+            var ids = NuGetDirectives(first).Select(d => d.Id).ToHashSet(StringComparer.OrdinalIgnoreCase);
+            foreach (var id in new[] { "MathNet.Numerics", "Plotly.NET", "Plotly.NET.Interactive", "System.Numerics.Tensors" })
+                Assert.True(ids.Contains(id), $"{name}: the first cell does not reference {id}");
+            foreach (var ns in new[] { "System.IO", "MathNet.Numerics.LinearAlgebra", "Microsoft.DotNet.Interactive.Formatting",
+                         "Plotly.NET", "Attention", "Attention.Plots", "Lessons" })
+                Assert.True(first.Contains($"using {ns};\n", StringComparison.Ordinal) || first.EndsWith($"using {ns};", StringComparison.Ordinal),
+                    $"{name}: the first cell has no 'using {ns};'");
+        }
     }
+
+    private static string FirstCode(string name) =>
+        TestNotebooks.CellText(TestNotebooks.Read(Path.Combine(Root, "notebooks", name))["cells"]!.AsArray()
+            .First(c => c!["cell_type"]!.GetValue<string>() == "code")!["source"]!);
 
     /// <summary>Jupyter copies the kernel's language_info into a notebook it opens: equal, so opening does not mark it modified.</summary>
     [Theory]
