@@ -14,4 +14,8 @@ using Lessons;
 
 // An exercise verdict shows as its one line ("✅ correct: …" or "❌ not yet: … Hint: …").
 Formatter.Register<CheckResult>(r => r.Message, "text/plain");
-Formatter.Register<CheckResult>(r => $"<div style=\"font-family:sans-serif;padding:4px 8px;border-left:4px solid {(r.Correct ? "#2a9d8f" : "#e76f51")}\">{System.Net.WebUtility.HtmlEncode(r.Message)}</div>", "text/html");
+Formatter.Register<CheckResult>(r =>
+    "<div style=\"font-family:sans-serif;padding:4px 8px;" +
+    $"border-left:4px solid {(r.Correct ? "#2a9d8f" : "#e76f51")}\">" +
+    $"{System.Net.WebUtility.HtmlEncode(r.Message)}</div>",
+    "text/html");
