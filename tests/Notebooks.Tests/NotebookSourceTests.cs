@@ -206,6 +206,41 @@ public class NotebookSourceTests
         TestNotebooks.CellText(TestNotebooks.Read(Path.Combine(Root, "notebooks", name))["cells"]!.AsArray()
             .First(c => c!["cell_type"]!.GetValue<string>() == "code")!["source"]!);
 
+    /// <summary>
+    /// Code lines longer than 100 characters scroll sideways inside the short cells of Jupyter, VS Code and the offline
+    /// site: every line of every code cell of every notebook, and of the setup script they all load, fits in 100.
+    /// </summary>
+    [Fact]
+    public void Code_lines_fit_in_100_characters()
+    {
+        const int limit = 100;
+        var folder = Path.Combine(Root, "notebooks");
+        var notebooks = Directory.GetFiles(folder, "*.ipynb").Order(StringComparer.Ordinal).ToList();
+        Assert.NotEmpty(notebooks);
+        var tooLong = new List<string>();
+        foreach (var path in notebooks)
+        {
+            var cells = TestNotebooks.Read(path)["cells"]!.AsArray();
+            var lines = new List<string>();
+            for (int c = 0; c < cells.Count; c++)
+            {
+                if (cells[c]!["cell_type"]!.GetValue<string>() != "code") continue;
+                var source = TestNotebooks.CellText(cells[c]!["source"]!).Split('\n');
+                for (int l = 0; l < source.Length; l++)
+                    if (source[l].Length > limit)
+                        lines.Add($"  cell {c + 1}, line {l + 1} ({source[l].Length} characters): {source[l]}");
+            }
+            if (lines.Count > 0) tooLong.Add(Path.GetFileName(path) + ":\n" + string.Join("\n", lines));
+        }
+        var setup = File.ReadAllLines(Path.Combine(folder, "setup.csx"));
+        var setupLines = Enumerable.Range(0, setup.Length).Where(l => setup[l].Length > limit)
+            .Select(l => $"  line {l + 1} ({setup[l].Length} characters): {setup[l]}").ToList();
+        if (setupLines.Count > 0) tooLong.Add("setup.csx:\n" + string.Join("\n", setupLines));
+        Assert.True(tooLong.Count == 0,
+            $"code lines longer than {limit} characters (break them: interpolated strings into $\"…\" + pieces, "
+            + "arguments onto the next lines, a trailing comment onto its own line above):\n" + string.Join("\n", tooLong));
+    }
+
     /// <summary>Jupyter copies the kernel's language_info into a notebook it opens: equal, so opening does not mark it modified.</summary>
     [Theory]
     [MemberData(nameof(Notebooks))]
