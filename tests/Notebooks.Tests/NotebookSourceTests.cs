@@ -148,6 +148,21 @@ public class NotebookSourceTests
 
     [Theory]
     [MemberData(nameof(Notebooks))]
+    public void Scores_and_weights_are_indexed_query_first_i_then_key_j(string name)
+    {
+        // One convention everywhere: S[i, j] and α_{i,j} pair query i with key j (row i of Q, row j of K).
+        // The article's own formulas, quoted in errata, keep their letters; they never index a score by (j, i).
+        var nb = TestNotebooks.Read(Path.Combine(Root, "notebooks", name));
+        var text = string.Join("\n", nb["cells"]!.AsArray().Select(c => TestNotebooks.CellText(c!["source"]!)));
+        var swapped = Regex.Matches(text, @"(_\{\s*j\s*,\s*i\s*\}|\[j, i\]|\(j, i\)|α_\{j,|\bo_j \+=)").Select(m => m.Value).ToList();
+        Assert.True(swapped.Count == 0, $"{name} indexes a query–key pair as (j, i): {string.Join(", ", swapped)}; " +
+            "use i for the query and j for the key, as notebook 04's notation table does.");
+        if (name == "04-math-model.ipynb")
+            Assert.Contains("$i = 1 \\dots n$ runs over queries, $j = 1 \\dots m$ over keys", text);
+    }
+
+    [Theory]
+    [MemberData(nameof(Notebooks))]
     public void Source_notebook_has_dotnet_interactive_metadata_no_outputs_and_central_versions(string name)
     {
         var nb = TestNotebooks.Read(Path.Combine(Root, "notebooks", name));
