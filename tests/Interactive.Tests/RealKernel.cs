@@ -85,8 +85,7 @@ public static class RealKernel
                     string? html = d.FormattedValues.FirstOrDefault(v => v.MimeType == "text/html")?.Value;
                     string? plain = d.FormattedValues.FirstOrDefault(v => v.MimeType == "text/plain")?.Value;
                     if (CellRun.IsChart(html)) charts++;
-                    else if (!(plain is not null && IsExtensionNotice(plain)) && !(html is not null && html.Contains("Loading extension", StringComparison.Ordinal)))
-                        returned.Add(new Formatted(plain, html));
+                    else returned.Add(new Formatted(plain, html));
                     break;
                 case CommandFailed f:
                     error = (f.Message ?? f.Exception?.Message ?? "failed").Split('\n')[0];
@@ -95,7 +94,4 @@ public static class RealKernel
         }
         return new CellRun(ok, stdout, returned, charts, error);
     }
-
-    /// <summary>The kernel's own note when a package brings an extension ("Loading extensions from …").</summary>
-    public static bool IsExtensionNotice(string plain) => plain.StartsWith("Loading extensions from ", StringComparison.Ordinal);
 }
