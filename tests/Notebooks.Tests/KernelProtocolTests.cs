@@ -143,6 +143,10 @@ public class KernelProtocolTests
         k.Client.Execute("var kept = 5;\nvar spins = new long[1];");
         var endless = k.Client.Send("shell", "execute_request", new JsonObject { ["code"] = "Console.WriteLine(\"spinning\");\nwhile (true) { spins[0]++; }", ["store_history"] = true });
         Assert.NotNull(k.Client.TryIOPub(m => ParentId(m) == endless.Id && m.Type == "execute_input", KernelTestClient.Patience));
+        // The cell's own output proves it is inside the loop (a fixed pause did not on a loaded machine: the interrupt
+        // could land before the cell printed).
+        var spinning = k.Client.TryIOPub(m => ParentId(m) == endless.Id && m.Type == "stream", KernelTestClient.Patience);
+        Assert.Equal("spinning\n", KernelTestClient.Text(spinning!.Content["text"]));
         Assert.Null(k.Client.TryReply("shell", TimeSpan.FromMilliseconds(300))); // still running
 
         var (_, interruptReply) = k.Client.Request("control", "interrupt_request", []);
@@ -153,8 +157,8 @@ public class KernelProtocolTests
         Assert.Equal(endless.Id, ParentId(reply));
         Assert.Equal("error", S(reply.Content["status"]));
         Assert.Equal(nameof(OperationCanceledException), S(reply.Content["ename"]));
-        var iopub = k.Client.IOPubFor(endless); // execute_input was taken above
-        Assert.Equal(["status", "stream", "error", "status"], iopub.Select(m => m.Type));
+        var iopub = k.Client.IOPubFor(endless); // execute_input and the stream were taken above
+        Assert.Equal(["status", "error", "status"], iopub.Select(m => m.Type));
 
         var (next, outputs) = k.Client.Execute("kept * 2");
         Assert.Equal("ok", S(next.Content["status"]));
