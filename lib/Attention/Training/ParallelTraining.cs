@@ -33,11 +33,47 @@ public static class ParallelTraining
         TrainingSettings settings, Func<Random, TExample> draw, Func<TModel, TExample, (double Loss, int Count)> lossAndBackward,
         int threads = 0, Action<int, double>? onStep = null)
     {
+        Check.NotNull(lossAndBackward, nameof(lossAndBackward));
+        return RunSlices(replicas, parametersOf, settings, draw, (model, slice) =>
+        {
+            double loss = 0;
+            int count = 0;
+            foreach (var example in slice)
+            {
+                var (l, n) = lossAndBackward(model, example);
+                loss += l;
+                count += n;
+            }
+            return (loss, count);
+        }, threads, onStep);
+    }
+
+    /// <summary>
+    /// As <see cref="Run{TModel, TExample}"/>, but each replica gets its whole slice of the batch in one call (a model that
+    /// pads the slice into one batch runs its products on all rows at once).
+    /// </summary>
+    /// <typeparam name="TModel">The model type.</typeparam>
+    /// <typeparam name="TExample">One training example.</typeparam>
+    /// <param name="replicas">K ≥ 1 models of the same shape; replica 0 is trained.</param>
+    /// <param name="parametersOf">A model's parameters, in the same order for every replica.</param>
+    /// <param name="settings">Steps, batch size, learning rate, clipping and the seed of the examples.</param>
+    /// <param name="draw">Draws one example (on the calling thread, in order).</param>
+    /// <param name="sliceLossAndBackward">A slice's forward and backward pass on a replica: adds the gradient of the
+    /// slice's summed loss and returns that sum and its number of terms. Not called for an empty slice.</param>
+    /// <param name="threads">Threads to use (0 = one per processor). The result does not depend on it.</param>
+    /// <param name="onStep">Optional: called after each step with its index and mean loss.</param>
+    /// <param name="order">Optional: the batch is sorted with it (stably) before it is split, e.g. by length, so each
+    /// slice pads less.</param>
+    /// <returns>The mean loss of each step's batch.</returns>
+    public static double[] RunSlices<TModel, TExample>(IReadOnlyList<TModel> replicas, Func<TModel, IReadOnlyList<Parameter>> parametersOf,
+        TrainingSettings settings, Func<Random, TExample> draw, Func<TModel, ArraySegment<TExample>, (double Loss, int Count)> sliceLossAndBackward,
+        int threads = 0, Action<int, double>? onStep = null, Comparison<TExample>? order = null)
+    {
         Check.NotNull(replicas, nameof(replicas));
         Check.NotNull(parametersOf, nameof(parametersOf));
         Check.NotNull(settings, nameof(settings));
         Check.NotNull(draw, nameof(draw));
-        Check.NotNull(lossAndBackward, nameof(lossAndBackward));
+        Check.NotNull(sliceLossAndBackward, nameof(sliceLossAndBackward));
         Check.Positive(settings.Steps, nameof(settings.Steps));
         Check.Positive(settings.BatchSize, nameof(settings.BatchSize));
         Check.NonNegative(threads, nameof(threads));
@@ -62,6 +98,11 @@ public static class ParallelTraining
         for (int step = 0; step < settings.Steps; step++)
         {
             for (int b = 0; b < batch; b++) examples[b] = draw(rng);
+            if (order is not null)
+            {
+                var sorted = examples.Select((e, i) => (e, i)).OrderBy(x => x.e, Comparer<TExample>.Create(order)).ThenBy(x => x.i).ToArray();
+                for (int b = 0; b < batch; b++) examples[b] = sorted[b].e;
+            }
             Parallel.For(0, k, options, c =>
             {
                 var own = parameters[c];
@@ -70,16 +111,8 @@ public static class ParallelTraining
                     if (c > 0) Array.Copy(parameters[0][p].Value.Data, own[p].Value.Data, own[p].Count);
                     own[p].ZeroGradient();
                 }
-                double loss = 0;
-                int count = 0;
-                for (int b = (int)((long)c * batch / k); b < (int)((long)(c + 1) * batch / k); b++)
-                {
-                    var (l, n) = lossAndBackward(replicas[c], examples[b]);
-                    loss += l;
-                    count += n;
-                }
-                partLoss[c] = loss;
-                partCount[c] = count;
+                int first = (int)((long)c * batch / k), end = (int)((long)(c + 1) * batch / k);
+                (partLoss[c], partCount[c]) = end > first ? sliceLossAndBackward(replicas[c], new ArraySegment<TExample>(examples, first, end - first)) : (0.0, 0);
             });
             double total = 0;
             int terms = 0;

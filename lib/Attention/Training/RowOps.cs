@@ -3,8 +3,10 @@ using System.Numerics.Tensors;
 namespace Attention.Training;
 
 /// <summary>
-/// The few matrix products a backward pass needs, on row-major <see cref="RowMatrix"/> values. Each is the obvious
-/// loop over rows with a vectorised row update; the order of every sum is fixed, so results do not depend on threads.
+/// The few matrix products a backward pass needs, on row-major <see cref="RowMatrix"/> values. Small products are the
+/// obvious loop over rows with a vectorised row update; from <see cref="RowGemm.MinWork"/> multiply-adds on (a padded
+/// batch) they run on the register-blocked micro-kernel. The order of every sum is fixed either way, so results do not
+/// depend on threads.
 /// </summary>
 internal static class RowOps
 {
@@ -19,6 +21,11 @@ internal static class RowOps
     /// <summary><c>y += a · b</c>.</summary>
     public static void MatMulAdd(RowMatrix a, RowMatrix b, RowMatrix y)
     {
+        if (RowGemm.Applies(a.Rows, a.Cols, b.Cols))
+        {
+            RowGemm.Multiply(a.Data, a.Rows, a.Cols, b.Data, b.Cols, y.Data, accumulate: true);
+            return;
+        }
         for (int i = 0; i < a.Rows; i++)
         {
             var yi = y.Row(i);
@@ -35,6 +42,11 @@ internal static class RowOps
     public static RowMatrix MatMulTransposeB(RowMatrix a, RowMatrix b)
     {
         var y = new RowMatrix(a.Rows, b.Rows);
+        if (RowGemm.Applies(a.Rows, a.Cols, b.Rows))
+        {
+            RowGemm.MultiplyTransposed(a.Data, a.Rows, a.Cols, b.Data, b.Rows, y.Data);
+            return y;
+        }
         for (int i = 0; i < a.Rows; i++)
         {
             var ai = a.Row(i);
@@ -46,6 +58,14 @@ internal static class RowOps
     /// <summary><c>y += aᵀ · b</c>: <c>[n, k]ᵀ · [n, m] → [k, m]</c> (the weight gradient <c>Xᵀ·dY</c>).</summary>
     public static void MatMulTransposeAAdd(RowMatrix a, RowMatrix b, RowMatrix y)
     {
+        if (RowGemm.Applies(a.Cols, a.Rows, b.Cols))
+        {
+            var at = new double[a.Data.Length];
+            for (int i = 0; i < a.Rows; i++)
+                for (int k = 0; k < a.Cols; k++) at[k * a.Rows + i] = a.Data[i * a.Cols + k];
+            RowGemm.Multiply(at, a.Cols, a.Rows, b.Data, b.Cols, y.Data, accumulate: true);
+            return;
+        }
         for (int i = 0; i < a.Rows; i++)
         {
             var ai = a.Row(i);
