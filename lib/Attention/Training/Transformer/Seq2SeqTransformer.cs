@@ -260,7 +260,15 @@ public sealed class Seq2SeqTransformer
         EmbedBackward(batch.Source, dx);
     }
 
-    /// <summary>The encoder's output (the memory the decoder attends to) for a padded batch of sources.</summary>
+    /// <summary>The encoder's output for the batch's sources: the memory the decoder's cross-attention reads.</summary>
+    /// <param name="batch">The batch.</param>
+    /// <returns><c>[examples · S, d]</c> (padded rows included).</returns>
+    public RowMatrix Encode(Seq2SeqBatch batch)
+    {
+        Check.NotNull(batch, nameof(batch));
+        return Encode(batch.Source, batch.Sources);
+    }
+
     private RowMatrix Encode(int[][] source, BatchLayout layout)
     {
         var x = Embed(source, layout.Rows);

@@ -167,6 +167,15 @@ public sealed class DecoderLayer
     /// <summary>The feed-forward sublayer.</summary>
     public FeedForward FeedForward { get; }
 
+    /// <summary>The LayerNorm of the self-attention sublayer; null without normalisation.</summary>
+    public LayerNorm? Norm1 => _first.Norm;
+
+    /// <summary>The LayerNorm of the cross-attention sublayer; null without normalisation.</summary>
+    public LayerNorm? Norm2 => _second.Norm;
+
+    /// <summary>The LayerNorm of the feed-forward sublayer; null without normalisation.</summary>
+    public LayerNorm? Norm3 => _third.Norm;
+
     /// <summary>Every parameter of the layer.</summary>
     public IReadOnlyList<Parameter> Parameters { get; }
 
