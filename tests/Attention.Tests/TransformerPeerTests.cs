@@ -1,0 +1,120 @@
+using System.Diagnostics;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Attention.Training;
+
+namespace Attention.Tests;
+
+/// <summary>
+/// The numpy peer of the benchmark (tests/Benchmarks/transformer_peer.py, an independent implementation of the same
+/// model on whole-batch arrays) computes the same loss and the same gradient of every parameter as
+/// <see cref="Seq2SeqTransformer"/>, on the same weights and the same padded batch: the benchmark compares two programs
+/// that do the same work.
+/// </summary>
+public class TransformerPeerTests
+{
+    internal static string RepositoryRoot()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+            if (File.Exists(Path.Combine(dir.FullName, "Tutorial.sln"))) return dir.FullName;
+        throw new InvalidOperationException($"No Tutorial.sln above {AppContext.BaseDirectory}: run the tests from the repository.");
+    }
+
+    /// <summary>The interchange document the peer reads: settings, every parameter by name, the padded batch.</summary>
+    internal static JsonObject Document(Seq2SeqTransformer model, Seq2SeqBatch batch)
+    {
+        var s = model.Settings;
+        var parameters = new JsonObject();
+        foreach (var p in model.Parameters)
+            parameters[p.Name] = new JsonObject { ["rows"] = p.Value.Rows, ["cols"] = p.Value.Cols, ["data"] = new JsonArray([.. p.Value.Data.Select(v => (JsonNode)v)]) };
+        JsonArray Rows(int[][] rows) => new([.. rows.Select(r => (JsonNode)new JsonArray([.. r.Select(v => (JsonNode)v)]))]);
+        return new JsonObject
+        {
+            ["settings"] = new JsonObject
+            {
+                ["vocabulary"] = s.Vocabulary, ["dModel"] = s.DModel, ["heads"] = s.Heads, ["hidden"] = s.Hidden, ["layers"] = s.Layers,
+                ["norm"] = s.Norm switch { NormPlacement.PreNorm => "pre", NormPlacement.PostNorm => "post", _ => "none" },
+                ["residual"] = s.Residual,
+            },
+            ["parameters"] = parameters,
+            ["batch"] = new JsonObject
+            {
+                ["src"] = Rows(batch.Source), ["srcLen"] = new JsonArray([.. batch.Sources.Lengths.Select(v => (JsonNode)v)]),
+                ["tgtIn"] = Rows(batch.TargetIn), ["tgtOut"] = Rows(batch.TargetOut),
+            },
+        };
+    }
+
+    internal static (int Code, string Output) RunPython(params string[] args)
+    {
+        var start = new ProcessStartInfo("/usr/bin/python3") { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var a in args) start.ArgumentList.Add(a);
+        Process process;
+        try { process = Process.Start(start)!; }
+        catch (System.ComponentModel.Win32Exception e)
+        {
+            throw new InvalidOperationException($"/usr/bin/python3 could not start ({e.Message}); install it with: apt-get install python3 python3-numpy");
+        }
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        if (!process.WaitForExit(TimeSpan.FromMinutes(3))) { process.Kill(true); throw new TimeoutException("the numpy peer ran for 3 minutes"); }
+        return (process.ExitCode, stdout.Result + stderr.Result);
+    }
+
+    private static Seq2SeqBatch Batch(int seed)
+    {
+        var rng = new Random(seed);
+        var sources = new List<int[]>();
+        var targets = new List<int[]>();
+        for (int b = 0; b < 16; b++)
+        {
+            int n = rng.Next(3, 13);
+            var s = Enumerable.Range(0, n).Select(_ => 3 + rng.Next(10)).ToArray();
+            sources.Add(s);
+            targets.Add([.. s.Reverse()]);
+        }
+        return Seq2SeqBatch.Create(sources, targets);
+    }
+
+    /// <remarks>Both sides compute in double; their sums run in different orders (whole-batch arrays against per-example
+    /// blocks), so entries of order 1 agree to about 1e-14 and the bound 1e-6 (absolute + relative) the benchmark's
+    /// claim needs holds with eight orders of magnitude to spare.</remarks>
+    [Theory]
+    [InlineData(NormPlacement.PreNorm, true)]
+    [InlineData(NormPlacement.PostNorm, true)]
+    [InlineData(NormPlacement.PreNorm, false)]
+    [InlineData(NormPlacement.None, true)]
+    public void The_numpy_peer_computes_the_same_loss_and_gradients(NormPlacement norm, bool residual)
+    {
+        var (numpyCode, numpyVersion) = RunPython("-c", "import numpy; print(numpy.__version__)");
+        Assert.True(numpyCode == 0, $"the numpy peer needs numpy under /usr/bin/python3; install it with: apt-get install python3-numpy\n{numpyVersion}");
+        var model = new Seq2SeqTransformer(new TransformerSettings(13, DModel: 32, Heads: 4, Hidden: 64, Layers: 2, norm, residual, MaxLength: 24, Seed: 7));
+        var batch = Batch(seed: (int)norm * 10 + (residual ? 1 : 0));
+        Assert.True(batch.Sources.Lengths.Distinct().Count() > 3, "the batch mixes lengths, so padding and masks are exercised");
+
+        string dir = Directory.CreateTempSubdirectory("peer-").FullName;
+        try
+        {
+            string input = Path.Combine(dir, "in.json"), output = Path.Combine(dir, "out.json");
+            File.WriteAllText(input, Document(model, batch).ToJsonString());
+            var (code, text) = RunPython(Path.Combine(RepositoryRoot(), "tests", "Benchmarks", "transformer_peer.py"), "--grad", input, output);
+            Assert.True(code == 0, $"the peer failed:\n{text}");
+            var peer = JsonNode.Parse(File.ReadAllText(output))!;
+
+            foreach (var p in model.Parameters) p.ZeroGradient();
+            var (sum, count) = model.SumLossAndBackward(batch);
+            Approx.Equal(sum / count, peer["loss"]!.GetValue<double>(), abs: 1e-6, rel: 1e-6, because: "loss");
+            var grads = peer["gradients"]!.AsObject();
+            Assert.Equal(model.Parameters.Select(p => p.Name).Order(), grads.Select(g => g.Key).Order());
+            foreach (var p in model.Parameters)
+            {
+                var theirs = grads[p.Name]!.AsArray().Select(v => v!.GetValue<double>()).ToArray();
+                Approx.Equal(p.Gradient.Data.Select(g => g / count), theirs, abs: 1e-6, rel: 1e-6, because: p.Name);
+            }
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+}
