@@ -20,31 +20,6 @@ public class TransformerPeerTests
         throw new InvalidOperationException($"No Tutorial.sln above {AppContext.BaseDirectory}: run the tests from the repository.");
     }
 
-    /// <summary>The interchange document the peer reads: settings, every parameter by name, the padded batch.</summary>
-    internal static JsonObject Document(Seq2SeqTransformer model, Seq2SeqBatch batch)
-    {
-        var s = model.Settings;
-        var parameters = new JsonObject();
-        foreach (var p in model.Parameters)
-            parameters[p.Name] = new JsonObject { ["rows"] = p.Value.Rows, ["cols"] = p.Value.Cols, ["data"] = new JsonArray([.. p.Value.Data.Select(v => (JsonNode)v)]) };
-        JsonArray Rows(int[][] rows) => new([.. rows.Select(r => (JsonNode)new JsonArray([.. r.Select(v => (JsonNode)v)]))]);
-        return new JsonObject
-        {
-            ["settings"] = new JsonObject
-            {
-                ["vocabulary"] = s.Vocabulary, ["dModel"] = s.DModel, ["heads"] = s.Heads, ["hidden"] = s.Hidden, ["layers"] = s.Layers,
-                ["norm"] = s.Norm switch { NormPlacement.PreNorm => "pre", NormPlacement.PostNorm => "post", _ => "none" },
-                ["residual"] = s.Residual,
-            },
-            ["parameters"] = parameters,
-            ["batch"] = new JsonObject
-            {
-                ["src"] = Rows(batch.Source), ["srcLen"] = new JsonArray([.. batch.Sources.Lengths.Select(v => (JsonNode)v)]),
-                ["tgtIn"] = Rows(batch.TargetIn), ["tgtOut"] = Rows(batch.TargetOut),
-            },
-        };
-    }
-
     internal static (int Code, string Output) RunPython(params string[] args)
     {
         var start = new ProcessStartInfo("/usr/bin/python3") { RedirectStandardOutput = true, RedirectStandardError = true };
@@ -96,7 +71,7 @@ public class TransformerPeerTests
         try
         {
             string input = Path.Combine(dir, "in.json"), output = Path.Combine(dir, "out.json");
-            File.WriteAllText(input, Document(model, batch).ToJsonString());
+            File.WriteAllText(input, TransformerPeerDocument.Create(model, batch).ToJsonString());
             var (code, text) = RunPython(Path.Combine(RepositoryRoot(), "tests", "Benchmarks", "transformer_peer.py"), "--grad", input, output);
             Assert.True(code == 0, $"the peer failed:\n{text}");
             var peer = JsonNode.Parse(File.ReadAllText(output))!;

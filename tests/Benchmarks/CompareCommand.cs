@@ -29,6 +29,8 @@ internal sealed class CompareCommand
     private readonly Dictionary<(string Work, string Type, int N, int Threads), double> _ms = [];
     private readonly Dictionary<(string Type, int N, int Threads), (double Pack, double Scores, double Softmax, double Sum)> _profile = [];
     private readonly Dictionary<int, NumpyFigures> _numpy1 = [];
+    private readonly Dictionary<(string Who, int Threads), double> _step = [];
+    private readonly List<string> _stepProblems = [];
 
     private CompareCommand(bool quick, bool numpy, int[]? lengths, int? memoryN)
     {
@@ -42,7 +44,7 @@ internal sealed class CompareCommand
 
     public static int Run(string[] args)
     {
-        bool quick = false, numpy = true;
+        bool quick = false, numpy = true, transformerOnly = false;
         int[]? lengths = null;
         int? memoryN = null;
         for (int i = 0; i < args.Length; i++)
@@ -51,6 +53,7 @@ internal sealed class CompareCommand
             {
                 case "--quick": quick = true; break;
                 case "--no-numpy": numpy = false; break;
+                case "--transformer-only": transformerOnly = true; break;
                 case "--sizes" when i + 1 < args.Length && TryParseList(args[i + 1], out var l): lengths = l; i++; break;
                 case "--memory-n" when i + 1 < args.Length && int.TryParse(args[i + 1], out int m) && m > 0: memoryN = m; i++; break;
                 default:
@@ -59,7 +62,14 @@ internal sealed class CompareCommand
                     return 2;
             }
         }
-        return new CompareCommand(quick, numpy, lengths, memoryN).Execute();
+        var command = new CompareCommand(quick, numpy, lengths, memoryN);
+        if (transformerOnly)
+        {
+            command.MeasureTransformerStep();
+            command.PrintTransformerStep();
+            return 0;
+        }
+        return command.Execute();
     }
 
     private static bool TryParseList(string text, out int[] values)
@@ -113,11 +123,13 @@ internal sealed class CompareCommand
         }
         Progress($"memory of streaming attention at n = {_memoryN:N0} (child process)");
         var memory = MeasureMemory(out string memoryProblem);
+        MeasureTransformerStep();
 
         PrintAttention();
         PrintOtherWork();
         PrintProfile();
         PrintMemory(memory, memoryProblem);
+        PrintTransformerStep();
         bool allMet = PrintGoals(memory);
         Console.WriteLine();
         Console.WriteLine($"Finished in {clock.Elapsed.TotalMinutes:F1} min.");
@@ -328,6 +340,51 @@ internal sealed class CompareCommand
 
     private static string Mb(long bytes) => bytes >= 1L << 30 ? $"{bytes / (double)(1L << 30):F1} GiB" : $"{bytes / 1048576.0:F1} MiB";
 
+    /// <summary>One training step of notebook 11's encoder–decoder: ours (a child process with the server GC, as the
+    /// notebook runner) and the numpy peer, numpy first and again after ours (the faster numpy figure is kept), on 1 and 2
+    /// threads; and the sequential one-sequence-at-a-time engine that the batch-parallel loop replaced.</summary>
+    private void MeasureTransformerStep()
+    {
+        int oursSteps = _quick ? 3 : 30, numpySteps = _quick ? 2 : 10;
+        void Keep(string who, int threads, (double? Seconds, string Problem) r)
+        {
+            if (r.Seconds is null) { _stepProblems.Add($"{who}, {threads} thread(s): {r.Problem}"); return; }
+            _step[(who, threads)] = _step.TryGetValue((who, threads), out var old) ? Math.Min(old, r.Seconds.Value) : r.Seconds.Value;
+        }
+        foreach (int threads in ThreadCounts)
+        {
+            Progress($"Transformer training step, numpy then ours then numpy, {threads} thread(s)");
+            if (_numpy) Keep("numpy", threads, TransformerStep.Numpy(threads, numpySteps));
+            Keep("ours", threads, TransformerStep.Ours("parallel", threads, oursSteps));
+            if (_numpy && !_quick) Keep("numpy", threads, TransformerStep.Numpy(threads, numpySteps));
+        }
+        Progress("Transformer training step, the sequential engine");
+        Keep("sequential", 1, TransformerStep.Ours("sequential", 1, _quick ? 2 : 10));
+    }
+
+    private void PrintTransformerStep()
+    {
+        Console.WriteLine($"## Transformer training step (notebook 11: 2 + 2 layers, d_model 32, 4 heads, batch {TransformerStep.BatchSize} of 3–12 tokens; ms per step)");
+        Console.WriteLine();
+        Console.WriteLine("| threads | ours (batch-parallel, 4 slices) | numpy peer | numpy / ours | steps per second (ours) |");
+        Console.WriteLine("|---|---|---|---|---|");
+        foreach (int threads in ThreadCounts)
+        {
+            double? ours = _step.TryGetValue(("ours", threads), out var o) ? o : null, numpy = _step.TryGetValue(("numpy", threads), out var n) ? n : null;
+            Console.WriteLine($"| {threads} | {F(ours * 1000)} | {F(numpy * 1000)} | {Ratio(numpy, ours)} | {(ours is null ? "—" : (1 / ours.Value).ToString("F0", CultureInfo.InvariantCulture))} |");
+        }
+        if (_step.TryGetValue(("sequential", 1), out var seq))
+        {
+            string versus = string.Join(", ", ThreadCounts.Where(t => _step.ContainsKey(("ours", t)))
+                .Select(t => $"{seq / _step[("ours", t)]:F1}× on {t} thread(s)"));
+            Console.WriteLine();
+            Console.WriteLine($"The engine before the batch-parallel loop (one sequence at a time, one thread): {seq * 1000:F1} ms per step " +
+                              $"({1 / seq:F0} steps per second); the batch-parallel loop's speed against it: {versus}.");
+        }
+        foreach (var problem in _stepProblems) Console.WriteLine($"(not measured: {problem})");
+        Console.WriteLine();
+    }
+
     private bool PrintGoals(MemoryCommand.Result? memory)
     {
         Console.WriteLine("## Goals");
@@ -371,6 +428,14 @@ internal sealed class CompareCommand
                 long worst = Math.Max(memory.AllocatedBytes, memory.PeakRiseBytes);
                 lines.Add((worst < 64L << 20, $"{what}: {Mb(memory.AllocatedBytes)} allocated, peak resident +{Mb(memory.PeakRiseBytes)}"));
             }
+        }
+        foreach (int threads in ThreadCounts)
+        {
+            double goal = threads == 1 ? 2 : 3;
+            string what = $"Transformer training step (notebook 11's model, batch {TransformerStep.BatchSize}), {threads} thread(s): at least {goal:F0}× numpy's speed";
+            if (!_step.TryGetValue(("ours", threads), out var ours) || !_step.TryGetValue(("numpy", threads), out var numpy))
+                lines.Add((null, $"{what} — not measured"));
+            else lines.Add((numpy / ours >= goal, $"{what}: {numpy / ours:F2}× ({ours * 1000:F1} ms against {numpy * 1000:F1} ms)"));
         }
         foreach (var (met, text) in lines)
             Console.WriteLine($"- [{(_quick || met is null ? "not judged" : met.Value ? "met" : "NOT MET")}] {text}");

@@ -15,6 +15,8 @@ public static class Program
                      the comparison table: our kernels, the plain ones, MathNet and numpy (1 and 2 threads),
                      a per-phase profile, streaming attention's memory, and the speed goals (exit code 1 if one is not met)
           memory N   causal streaming attention at n = N, d = 64, fp32: bytes allocated and peak memory rise
+          transformer-step [--engine parallel|sequential] [--threads T] [--steps N]
+                     seconds per training step of notebook 11's encoder–decoder (compare runs it as a child process)
           bdn [BenchmarkDotNet options, e.g. --filter *Attention*]
                      BenchmarkDotNet's detailed runs of the same kernels (in-process toolchain)
         """;
@@ -31,6 +33,7 @@ public static class Program
         {
             case "compare": return CompareCommand.Run(rest);
             case "memory": return MemoryCommand.Run(rest);
+            case "transformer-step": return TransformerStep.Run(rest);
             case "bdn":
                 // Reports go under artifacts/ (git-ignored), not into whatever folder the command was started from.
                 var config = DefaultConfig.Instance.AddJob(Job.Default.WithToolchain(InProcessEmitToolchain.Instance))
