@@ -80,6 +80,12 @@ public sealed class AttentionLayer
     /// <summary>The frequency base of rotary positions.</summary>
     public double RotaryBase { get; }
 
+    /// <summary>
+    /// Heads switched off (ablation): their weights are still computed, but their output does not reach <c>Wo</c> (its
+    /// columns of the concatenation stay 0), and the backward pass sends nothing through them. Empty by default.
+    /// </summary>
+    public ISet<int> AblatedHeads { get; } = new SortedSet<int>();
+
     /// <summary>The attention weights of the last forward pass, one <c>[n, m]</c> matrix per head.</summary>
     public IReadOnlyList<RowMatrix> LastWeights => _cache?.Weights ?? throw new InvalidOperationException("No forward pass yet.");
 
@@ -121,7 +127,7 @@ public sealed class AttentionLayer
             ws[h] = new RowMatrix(n, m);
             ScaledDotProductAttention.Compute(qs[h].Data, ks[h].Data, vs[h].Data, o.Data, ws[h].Data, n, m, dh, dh,
                 flatMask, Positions == PositionScheme.Alibi ? AlibiBias(n, m)[h] : default);
-            RowOps.SetColumns(concat, o, h * dh);
+            if (!AblatedHeads.Contains(h)) RowOps.SetColumns(concat, o, h * dh);
         }
         _cache = new Cache(xq, xkv, qs, ks, vs, ws, concat);
         return RowOps.MatMul(concat, Wo.Value);
@@ -146,6 +152,7 @@ public sealed class AttentionLayer
         var dV = new RowMatrix(m, d);
         for (int h = 0; h < Heads; h++)
         {
+            if (AblatedHeads.Contains(h)) continue; // its output was zeroed: nothing flows back through it
             var a = c.Weights[h];
             var dO = RowOps.Columns(dConcat, h * dh, dh);
             var dA = RowOps.MatMulTransposeB(dO, c.V[h]);   // [n, m]
