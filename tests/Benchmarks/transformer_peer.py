@@ -11,6 +11,10 @@ Every operation records how to send its gradient back (a small reverse-mode tape
       times N training steps (forward, backward, gradient clipping to norm 1, Adam with beta2 = 0.98) on that batch
       and prints {"seconds_per_step": ..., "loss": ...} as JSON; T sets the BLAS threads (the script re-executes itself
       with OPENBLAS_NUM_THREADS and friends set before numpy loads).
+  transformer_peer.py --selfcheck
+      checks this file's backward pass against central differences of its own loss on a tiny model (every parameter
+      tensor, several entries each, in the four wirings pre-norm, post-norm, no norm and pre-norm without residual);
+      prints the largest error per wiring and exits 1 if any is above 1e-7 (numpy only).
 """
 import json
 import os
@@ -259,7 +263,73 @@ def train_steps(settings, params, batch, steps, lr=1e-3, beta1=0.9, beta2=0.98, 
     return loss
 
 
+def tiny_model(norm, residual, seed=5, vocabulary=7, d=8, heads=2, hidden=12, layers=2):
+    """Random weights (gains and biases away from 1 and 0, so their gradients are not special) and a padded batch of
+    three examples of different lengths, for the self-check."""
+    rng = np.random.default_rng(seed)
+    shapes = {"embedding": (vocabulary, d), "output.W": (d, vocabulary), "output.b": (1, vocabulary)}
+
+    def norm_shapes(n):
+        if norm != "none":
+            shapes[n + ".gain"], shapes[n + ".bias"] = (1, d), (1, d)
+
+    def attention_shapes(n):
+        for w in ("Wq", "Wk", "Wv", "Wo"):
+            shapes[f"{n}.{w}"] = (d, d)
+
+    def ffn_shapes(n):
+        shapes.update({n + ".in.W": (d, hidden), n + ".in.b": (1, hidden), n + ".out.W": (hidden, d), n + ".out.b": (1, d)})
+    for l in range(layers):
+        norm_shapes(f"encoder.{l}.norm1"), attention_shapes(f"encoder.{l}.selfAttention")
+        norm_shapes(f"encoder.{l}.norm2"), ffn_shapes(f"encoder.{l}.feedForward")
+        norm_shapes(f"decoder.{l}.norm1"), attention_shapes(f"decoder.{l}.selfAttention")
+        norm_shapes(f"decoder.{l}.norm2"), attention_shapes(f"decoder.{l}.crossAttention")
+        norm_shapes(f"decoder.{l}.norm3"), ffn_shapes(f"decoder.{l}.feedForward")
+    if norm == "pre":
+        norm_shapes("encoder.norm"), norm_shapes("decoder.norm")
+    params = {}
+    for name, shape in shapes.items():
+        v = rng.normal(0.0, 1.0 / np.sqrt(shape[0] if shape[0] > 1 else d), shape)
+        params[name] = Node(1.0 + 0.3 * v if name.endswith(".gain") else v)
+    sources = [[3, 4, 5, 6, 3], [5, 3], [4, 6, 6, 5]]
+    targets = [s[::-1] for s in sources]
+    s_rows, t_rows = max(map(len, sources)), max(map(len, targets)) + 1
+    batch = {"src": [s + [0] * (s_rows - len(s)) for s in sources], "srcLen": [len(s) for s in sources],
+             "tgtIn": [[1] + t + [0] * (t_rows - 1 - len(t)) for t in targets],
+             "tgtOut": [t + [2] + [-1] * (t_rows - 1 - len(t)) for t in targets]}
+    settings = {"vocabulary": vocabulary, "dModel": d, "heads": heads, "hidden": hidden, "layers": layers,
+                "norm": norm, "residual": residual}
+    return settings, params, batch
+
+
+def self_check(per_tensor=6, h=1e-5, bound=1e-7):
+    """Central differences of the mean loss against the backward pass; returns the largest error per wiring."""
+    worst = {}
+    for norm, residual in (("pre", True), ("post", True), ("none", True), ("pre", False)):
+        settings, params, batch = tiny_model(norm, residual)
+        _, grads = gradients(settings, params, batch)
+        rng = np.random.default_rng(11)
+        err = 0.0
+        for name, node in params.items():
+            flat = node.value.reshape(-1)
+            for i in rng.choice(flat.size, size=min(per_tensor, flat.size), replace=False):
+                keep = flat[i]
+                flat[i] = keep + h
+                up = float(loss_of(params, settings, batch).value)
+                flat[i] = keep - h
+                down = float(loss_of(params, settings, batch).value)
+                flat[i] = keep
+                numeric = (up - down) / (2 * h)
+                err = max(err, abs(numeric - grads[name].reshape(-1)[i]) / max(1.0, abs(numeric)))
+        worst[f"{norm}{'' if residual else ', no residual'}"] = err
+    return worst, all(e <= bound for e in worst.values())
+
+
 def main(argv):
+    if argv[:1] == ["--selfcheck"]:
+        worst, ok = self_check()
+        print(json.dumps({"max_error": worst, "bound": 1e-7, "ok": ok}))
+        return 0 if ok else 1
     if len(argv) >= 3 and argv[0] == "--grad":
         settings, params, batch = load(argv[1])
         loss, grads = gradients(settings, params, batch)
