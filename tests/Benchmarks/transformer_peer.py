@@ -158,9 +158,10 @@ def feed_forward(x, p, name):
 
 def embed(table, ids, factor, pe):
     def back(g):
-        gt = np.zeros_like(table.value)
-        np.add.at(gt, ids.reshape(-1), (g * factor).reshape(-1, g.shape[-1]))
-        return (gt,)
+        # rows of g summed per token id: a one-hot [tokens, V] product (np.add.at is several times slower here)
+        onehot = np.zeros((ids.size, table.value.shape[0]))
+        onehot[np.arange(ids.size), ids.reshape(-1)] = factor
+        return (onehot.T @ g.reshape(-1, g.shape[-1]),)
     return Node(table.value[ids] * factor + pe[None, : ids.shape[1], :], (table,), back)
 
 
