@@ -51,6 +51,22 @@ public class TransformerPeerTests
         return Seq2SeqBatch.Create(sources, targets);
     }
 
+    /// <summary>The peer's own backward pass agrees with central differences of its own loss (tiny model, four wirings),
+    /// so the equality below checks ours against a peer that is right by itself, not one that shares our mistakes.</summary>
+    [Fact]
+    public void The_numpy_peer_passes_its_central_difference_self_check()
+    {
+        var (numpyCode, numpyVersion) = RunPython("-c", "import numpy; print(numpy.__version__)");
+        Assert.True(numpyCode == 0, $"the numpy peer needs numpy under /usr/bin/python3; install it with: apt-get install python3-numpy\n{numpyVersion}");
+        var (code, text) = RunPython(Path.Combine(RepositoryRoot(), "tests", "Benchmarks", "transformer_peer.py"), "--selfcheck");
+        Assert.True(code == 0, $"the peer's backward pass disagrees with central differences (or the peer failed):\n{text}");
+        var report = JsonNode.Parse(text.Trim().Split('\n')[^1])!;
+        var worst = report["max_error"]!.AsObject();
+        Assert.Equal(4, worst.Count);
+        foreach (var entry in worst)
+            Assert.True(entry.Value!.GetValue<double>() <= 1e-7, $"{entry.Key}: largest relative error {entry.Value} above 1e-7");
+    }
+
     /// <remarks>Both sides compute in double; their sums run in different orders (whole-batch arrays against per-example
     /// blocks), so entries of order 1 agree to about 1e-14 and the bound 1e-6 (absolute + relative) the benchmark's
     /// claim needs holds with eight orders of magnitude to spare.</remarks>
