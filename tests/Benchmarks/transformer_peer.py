@@ -11,6 +11,10 @@ Every operation records how to send its gradient back (a small reverse-mode tape
       times N training steps (forward, backward, gradient clipping to norm 1, Adam with beta2 = 0.98) on that batch
       and prints {"seconds_per_step": ..., "loss": ...} as JSON; T sets the BLAS threads (the script re-executes itself
       with OPENBLAS_NUM_THREADS and friends set before numpy loads).
+  transformer_peer.py --train in.json out.json
+      the training steps of in.json's "training" entry ({"learningRates": [one per step], "clipNorm": c}) on its batch:
+      writes {"losses": [the mean loss before each step], "parameters": {name: [row-major]}} (the parameters after the
+      last step), so a test can check that a step here is the same step as ours, Adam and clipping included
   transformer_peer.py --selfcheck
       checks this file's backward pass against central differences of its own loss on a tiny model (every parameter
       tensor, several entries each, in the four wirings pre-norm, post-norm, no norm and pre-norm without residual);
@@ -248,19 +252,24 @@ def gradients(settings, params, batch):
     return float(loss.value), {k: (v.grad if v.grad is not None else np.zeros_like(v.value)) for k, v in params.items()}
 
 
-def train_steps(settings, params, batch, steps, lr=1e-3, beta1=0.9, beta2=0.98, eps=1e-8, clip=1.0):
+def train_steps(settings, params, batch, steps, lr=1e-3, beta1=0.9, beta2=0.98, eps=1e-8, clip=1.0, losses=None):
+    """steps Adam steps (the C# Adam: bias-corrected, beta2 0.98) after clipping the gradient's norm to clip; lr is a
+    number or a list with one rate per step."""
     m = {k: np.zeros_like(v.value) for k, v in params.items()}
     s = {k: np.zeros_like(v.value) for k, v in params.items()}
     loss = None
     for t in range(1, steps + 1):
+        rate = lr[t - 1] if isinstance(lr, (list, tuple)) else lr
         loss, grads = gradients(settings, params, batch)
+        if losses is not None:
+            losses.append(loss)
         norm = np.sqrt(sum(float((g * g).sum()) for g in grads.values()))
         factor = clip / norm if norm > clip else 1.0
         for k, node in params.items():
             g = grads[k] * factor
             m[k] = beta1 * m[k] + (1 - beta1) * g
             s[k] = beta2 * s[k] + (1 - beta2) * g * g
-            node.value -= lr * (m[k] / (1 - beta1 ** t)) / (np.sqrt(s[k] / (1 - beta2 ** t)) + eps)
+            node.value -= rate * (m[k] / (1 - beta1 ** t)) / (np.sqrt(s[k] / (1 - beta2 ** t)) + eps)
     return loss
 
 
@@ -336,6 +345,15 @@ def main(argv):
         loss, grads = gradients(settings, params, batch)
         with open(argv[2], "w") as f:
             json.dump({"loss": loss, "gradients": {k: g.reshape(-1).tolist() for k, g in grads.items()}}, f)
+        return 0
+    if len(argv) >= 3 and argv[0] == "--train":
+        settings, params, batch = load(argv[1])
+        with open(argv[1]) as f:
+            training = json.load(f)["training"]
+        rates, losses = training["learningRates"], []
+        train_steps(settings, params, batch, len(rates), lr=rates, clip=training["clipNorm"], losses=losses)
+        with open(argv[2], "w") as f:
+            json.dump({"losses": losses, "parameters": {k: v.value.reshape(-1).tolist() for k, v in params.items()}}, f)
         return 0
     if len(argv) >= 2 and argv[0] == "--bench":
         settings, params, batch = load(argv[1])
