@@ -67,7 +67,7 @@ internal sealed class CompareCommand
         {
             command.MeasureTransformerStep();
             command.PrintTransformerStep();
-            return 0;
+            return command.PrintTransformerGoals() || quick ? 0 : 1;
         }
         return command.Execute();
     }
@@ -385,6 +385,33 @@ internal sealed class CompareCommand
         Console.WriteLine();
     }
 
+    /// <summary>The training step's goals (≥ 2× numpy on 1 thread, ≥ 3× on 2), each met or not from the measured times.</summary>
+    private List<(bool? Met, string Text)> TransformerGoalLines()
+    {
+        var lines = new List<(bool? Met, string Text)>();
+        foreach (int threads in ThreadCounts)
+        {
+            double goal = threads == 1 ? 2 : 3;
+            string what = $"Transformer training step (notebook 11's model, batch {TransformerStep.BatchSize}), {threads} thread(s): at least {goal:F0}× numpy's speed";
+            if (!_step.TryGetValue(("ours", threads), out var ours) || !_step.TryGetValue(("numpy", threads), out var numpy))
+                lines.Add((null, $"{what} — not measured"));
+            else lines.Add((numpy / ours >= goal, $"{what}: {numpy / ours:F2}× ({ours * 1000:F1} ms against {numpy * 1000:F1} ms)"));
+        }
+        return lines;
+    }
+
+    /// <summary>For <c>--transformer-only</c>: the training step's goal lines; true when none is unmet.</summary>
+    private bool PrintTransformerGoals()
+    {
+        Console.WriteLine("## Goals (Transformer training step)");
+        Console.WriteLine();
+        if (_quick) Console.WriteLine("(Quick run: too few steps to judge, so the lines below are shown but not judged.)");
+        var lines = TransformerGoalLines();
+        foreach (var (met, text) in lines)
+            Console.WriteLine($"- [{(_quick || met is null ? "not judged" : met.Value ? "met" : "NOT MET")}] {text}");
+        return lines.All(l => l.Met != false);
+    }
+
     private bool PrintGoals(MemoryCommand.Result? memory)
     {
         Console.WriteLine("## Goals");
@@ -429,14 +456,7 @@ internal sealed class CompareCommand
                 lines.Add((worst < 64L << 20, $"{what}: {Mb(memory.AllocatedBytes)} allocated, peak resident +{Mb(memory.PeakRiseBytes)}"));
             }
         }
-        foreach (int threads in ThreadCounts)
-        {
-            double goal = threads == 1 ? 2 : 3;
-            string what = $"Transformer training step (notebook 11's model, batch {TransformerStep.BatchSize}), {threads} thread(s): at least {goal:F0}× numpy's speed";
-            if (!_step.TryGetValue(("ours", threads), out var ours) || !_step.TryGetValue(("numpy", threads), out var numpy))
-                lines.Add((null, $"{what} — not measured"));
-            else lines.Add((numpy / ours >= goal, $"{what}: {numpy / ours:F2}× ({ours * 1000:F1} ms against {numpy * 1000:F1} ms)"));
-        }
+        lines.AddRange(TransformerGoalLines());
         foreach (var (met, text) in lines)
             Console.WriteLine($"- [{(_quick || met is null ? "not judged" : met.Value ? "met" : "NOT MET")}] {text}");
         var unmet = lines.Where(l => l.Met == false).ToList();

@@ -11,9 +11,11 @@ public static class Program
 {
     internal const string Usage = """
         usage: dotnet run -c Release --project tests/Benchmarks -- COMMAND
-          compare [--quick] [--no-numpy] [--sizes 1024,2048,4096] [--memory-n 65536]
+          compare [--quick] [--no-numpy] [--transformer-only] [--sizes 1024,2048,4096] [--memory-n 65536]
                      the comparison table: our kernels, the plain ones, MathNet and numpy (1 and 2 threads),
-                     a per-phase profile, streaming attention's memory, and the speed goals (exit code 1 if one is not met)
+                     a per-phase profile, streaming attention's memory, the Transformer training step against its numpy
+                     peer, and the speed goals (exit code 1 if one is not met); --transformer-only: just the
+                     training step and its two goals
           memory N   causal streaming attention at n = N, d = 64, fp32: bytes allocated and peak memory rise
           transformer-step [--engine parallel|sequential] [--threads T] [--steps N]
                      seconds per training step of notebook 11's encoder–decoder (compare runs it as a child process)
