@@ -31,6 +31,7 @@ internal sealed class CompareCommand
     private readonly Dictionary<int, NumpyFigures> _numpy1 = [];
     private readonly Dictionary<(string Who, int Threads), double> _step = [];
     private readonly List<string> _stepProblems = [];
+    private string? _loadBefore, _loadAfter;
 
     private CompareCommand(bool quick, bool numpy, int[]? lengths, int? memoryN)
     {
@@ -341,8 +342,8 @@ internal sealed class CompareCommand
     private static string Mb(long bytes) => bytes >= 1L << 30 ? $"{bytes / (double)(1L << 30):F1} GiB" : $"{bytes / 1048576.0:F1} MiB";
 
     /// <summary>One training step of notebook 11's encoder–decoder: ours (a child process with the server GC, as the
-    /// notebook runner) and the numpy peer, numpy first and again after ours (the faster numpy figure is kept), on 1 and 2
-    /// threads; and the sequential one-sequence-at-a-time engine that the batch-parallel loop replaced.</summary>
+    /// notebook runner) and the numpy peer taking turns, numpy, ours, numpy, ours (the faster figure of each is kept), on 1
+    /// and 2 threads; and the sequential one-sequence-at-a-time engine that the batch-parallel loop replaced.</summary>
     private void MeasureTransformerStep()
     {
         int oursSteps = _quick ? 3 : 30, numpySteps = _quick ? 2 : 10;
@@ -351,15 +352,28 @@ internal sealed class CompareCommand
             if (r.Seconds is null) { _stepProblems.Add($"{who}, {threads} thread(s): {r.Problem}"); return; }
             _step[(who, threads)] = _step.TryGetValue((who, threads), out var old) ? Math.Min(old, r.Seconds.Value) : r.Seconds.Value;
         }
+        _loadBefore = LoadAverage();
         foreach (int threads in ThreadCounts)
         {
-            Progress($"Transformer training step, numpy then ours then numpy, {threads} thread(s)");
-            if (_numpy) Keep("numpy", threads, TransformerStep.Numpy(threads, numpySteps));
-            Keep("ours", threads, TransformerStep.Ours("parallel", threads, oursSteps));
-            if (_numpy && !_quick) Keep("numpy", threads, TransformerStep.Numpy(threads, numpySteps));
+            Progress($"Transformer training step, numpy and ours taking turns, {threads} thread(s)");
+            for (int turn = 0; turn < (_quick ? 1 : 2); turn++)
+            {
+                if (_numpy) Keep("numpy", threads, TransformerStep.Numpy(threads, numpySteps));
+                Keep("ours", threads, TransformerStep.Ours("parallel", threads, oursSteps));
+            }
         }
         Progress("Transformer training step, the sequential engine");
-        Keep("sequential", 1, TransformerStep.Ours("sequential", 1, _quick ? 2 : 10));
+        for (int turn = 0; turn < (_quick ? 1 : 2); turn++)
+            Keep("sequential", 1, TransformerStep.Ours("sequential", 1, _quick ? 2 : 10));
+        _loadAfter = LoadAverage();
+    }
+
+    /// <summary>The 1-minute load average (Linux), or null: other work on the machine slows every figure, two threads most.</summary>
+    private static string? LoadAverage()
+    {
+        try { return File.ReadAllText("/proc/loadavg").Split(' ')[0]; }
+        catch (IOException) { return null; }
+        catch (UnauthorizedAccessException) { return null; }
     }
 
     private void PrintTransformerStep()
@@ -382,6 +396,9 @@ internal sealed class CompareCommand
                               $"({1 / seq:F0} steps per second); the batch-parallel loop's speed against it: {versus}.");
         }
         foreach (var problem in _stepProblems) Console.WriteLine($"(not measured: {problem})");
+        if (_loadBefore is not null && _loadAfter is not null)
+            Console.WriteLine($"{(_quick ? "One turn each (quick run)" : "Each figure is the faster of two turns")}. Load average (1 minute) before and after: {_loadBefore} and {_loadAfter} " +
+                              $"on {Environment.ProcessorCount} logical cores (the benchmark counts itself; more than that means other work shared the cores).");
         Console.WriteLine();
     }
 
