@@ -288,7 +288,8 @@ def tiny_model(norm, residual, seed=5, vocabulary=7, d=8, heads=2, hidden=12, la
             shapes[f"{n}.{w}"] = (d, d)
 
     def ffn_shapes(n):
-        shapes.update({n + ".in.W": (d, hidden), n + ".in.b": (1, hidden), n + ".out.W": (hidden, d), n + ".out.b": (1, d)})
+        shapes.update({n + ".in.W": (d, hidden), n + ".in.b": (1, hidden),
+                       n + ".out.W": (hidden, d), n + ".out.b": (1, d)})
     for l in range(layers):
         norm_shapes(f"encoder.{l}.norm1"), attention_shapes(f"encoder.{l}.selfAttention")
         norm_shapes(f"encoder.{l}.norm2"), ffn_shapes(f"encoder.{l}.feedForward")
