@@ -364,7 +364,7 @@ internal sealed class CompareCommand
         }
         Progress("Transformer training step, the sequential engine");
         for (int turn = 0; turn < (_quick ? 1 : 2); turn++)
-            Keep("sequential", 1, TransformerStep.Ours("sequential", 1, _quick ? 2 : 10));
+            Keep("sequential", 1, TransformerStep.Ours("sequential", 1, oursSteps)); // as many steps as the batch-parallel loop: one GC budget per window
         _loadAfter = LoadAverage();
     }
 
