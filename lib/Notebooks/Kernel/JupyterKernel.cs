@@ -296,6 +296,7 @@ public sealed class JupyterKernel : IDisposable
 
     private void Execute(JupyterMessage request, RouterSocket socket)
     {
+        options.Log.WriteLine($"kernel: execute_request {request.Id} starts");
         var code = String(request.Content, "code");
         var silent = Bool(request.Content, "silent", false);
         var storeHistory = Bool(request.Content, "store_history", !silent) && !silent;
@@ -507,16 +508,24 @@ public sealed class JupyterKernel : IDisposable
             while (stdin.TryReceiveMultipartMessage(TimeSpan.Zero, ref frames)) // answers that came too late for an earlier question
                 options.Log.WriteLine("kernel: dropped a stale message on stdin");
             stdin.SendMultipartMessage(codec.Encode(ask));
+            options.Log.WriteLine($"kernel: input_request {ask.Id} sent for {request.Id}");
             while (true)
             {
-                if (stopping || token.IsCancellationRequested) throw new OperationCanceledException("the cell was stopped while it waited for input.");
+                if (stopping || token.IsCancellationRequested)
+                {
+                    options.Log.WriteLine($"kernel: input_request {ask.Id} abandoned (the cell was stopped)");
+                    throw new OperationCanceledException("the cell was stopped while it waited for input.");
+                }
                 if (!stdin.TryReceiveMultipartMessage(PollInterval, ref frames)) continue;
                 var reply = Receive(frames!, "stdin");
                 if (reply is null) continue;
                 // jupyter_client sends input_reply without a parent header; one that names a parent must name this question.
                 var parent = reply.ParentHeader["msg_id"]?.GetValue<string>();
                 if (reply.Type == "input_reply" && (string.IsNullOrEmpty(parent) || parent == ask.Id))
+                {
+                    options.Log.WriteLine($"kernel: input_request {ask.Id} answered");
                     return reply.Content["value"] is JsonValue v && v.TryGetValue<string>(out var line) ? line : "";
+                }
                 options.Log.WriteLine($"kernel: dropped a {reply.Type} on stdin that does not answer the open input request");
             }
         }
