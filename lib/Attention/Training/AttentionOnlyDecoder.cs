@@ -99,17 +99,7 @@ public sealed class AttentionOnlyDecoder
     /// <summary>The most likely next token at every position.</summary>
     /// <param name="tokens">Token ids.</param>
     /// <returns>One id per position.</returns>
-    public int[] Predict(int[] tokens)
-    {
-        var logits = Forward(tokens);
-        var result = new int[logits.Rows];
-        for (int r = 0; r < logits.Rows; r++)
-        {
-            var row = logits.Row(r);
-            for (int c = 1; c < row.Length; c++) if (row[c] > row[result[r]]) result[r] = c;
-        }
-        return result;
-    }
+    public int[] Predict(int[] tokens) => RowOps.ArgMaxRows(Forward(tokens));
 
     private bool[,] CausalMask(int n)
     {

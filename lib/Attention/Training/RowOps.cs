@@ -78,6 +78,22 @@ internal static class RowOps
         }
     }
 
+    /// <summary>The column of each row's largest value (the first one on a tie): the predicted class per row.</summary>
+    public static int[] ArgMaxRows(RowMatrix m)
+    {
+        var result = new int[m.Rows];
+        for (int r = 0; r < m.Rows; r++) result[r] = ArgMax(m.Row(r));
+        return result;
+    }
+
+    /// <summary>The index of the largest value (the first one on a tie).</summary>
+    public static int ArgMax(ReadOnlySpan<double> row)
+    {
+        int best = 0;
+        for (int c = 1; c < row.Length; c++) if (row[c] > row[best]) best = c;
+        return best;
+    }
+
     /// <summary><c>a + b</c> as a new matrix.</summary>
     public static RowMatrix Add(RowMatrix a, RowMatrix b)
     {

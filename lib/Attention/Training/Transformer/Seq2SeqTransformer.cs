@@ -350,8 +350,7 @@ public sealed class Seq2SeqTransformer
                 row = _output.Forward(z).Row(tokens.Count - 1).ToArray();
             }
             logits.Add(row);
-            int next = 0;
-            for (int c = 1; c < row.Length; c++) if (row[c] > row[next]) next = c;
+            int next = RowOps.ArgMax(row);
             if (next == Seq2SeqBatch.Eos && stopAtEnd) return new Generation([.. tokens.Skip(1)], logits, true);
             tokens.Add(next);
         }
