@@ -60,7 +60,8 @@ public sealed class DifferentialTests(EngineRun engine, ITestOutputHelper output
         if (real.Succeeded != ours.Succeeded)
             yield return real.Succeeded ? $"fails only in the engine ({ours.Error})" : $"fails only in the released kernel ({real.Error})";
         if (real.Stdout != ours.Stdout)
-            yield return $"standard output differs: released {Excerpt(real.Stdout, ours.Stdout)} | engine {Excerpt(ours.Stdout, real.Stdout)}";
+            yield return $"standard output differs: released {Excerpt(real.Stdout, ours.Stdout)} | engine {Excerpt(ours.Stdout, real.Stdout)}" +
+                         (Intended.FirstLineBeyondNumbers(real.Stdout, ours.Stdout) is { } line ? $"; beyond numbers, {line}" : "");
         if (real.Returned.Count != ours.Returned.Count)
             yield return $"values shown: released {real.Returned.Count} [{string.Join(" ‖ ", real.Returned.Select(Describe))}], " +
                          $"engine {ours.Returned.Count} [{string.Join(" ‖ ", ours.Returned.Select(Describe))}]";

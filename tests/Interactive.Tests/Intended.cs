@@ -58,8 +58,23 @@ public static partial class Intended
     [GeneratedRegex(@"Stopwatch|Elapsed|Seconds|Milliseconds|TimeSelfAttention|Allocated|median|Train", RegexOptions.IgnoreCase)]
     private static partial Regex Measures();
 
-    // Numbers with their signs (a fitted formula's "+ 0.2" may come out "− 0.1"), then the padding around them.
-    private static string Masked(string line) => Space().Replace(Number().Replace(line, "#"), " ");
+    /// <summary>
+    /// The first line where the two outputs differ in more than their numbers, both sides in full, or null when
+    /// every line matches once numbers are masked (or the outputs have different line counts: then the first line
+    /// that differs at all).
+    /// </summary>
+    public static string? FirstLineBeyondNumbers(string a, string b)
+    {
+        var la = a.Split('\n');
+        var lb = b.Split('\n');
+        for (int i = 0; i < Math.Min(la.Length, lb.Length); i++)
+            if (Masked(la[i]) != Masked(lb[i])) return $"line {i + 1}: «{la[i]}» | «{lb[i]}»";
+        return la.Length == lb.Length ? null : $"{la.Length} lines | {lb.Length} lines";
+    }
+
+    // Numbers with their signs (a fitted formula's "+ 0.2" may come out "− 0.1", a slope "0.3·n" may come out
+    // "-0.3·n"), then every space: a sign takes the space before a number into the match only when there is no sign.
+    internal static string Masked(string line) => Space().Replace(Number().Replace(line, "#"), "");
 
     [GeneratedRegex(@"[-+−]?\s*\d+(?:[.,]\d+)*(?:[eE][-+]?\d+)?")]
     private static partial Regex Number();
