@@ -14,7 +14,7 @@ public class Notebook12Tests
     {
         var nb = await TutorialNotebook.RunAsync("12-induction-heads.ipynb",
             "chance", "exampleTokens", "exampleTargets", "exampleHalf", "last.Loss", "last.Prefix", "last.Previous", "bestHead",
-            "lossFallsAt", "scoreRisesAt", "prefixGap", "oneLoss", "oneBestPrefix", "withoutBest", "withoutBoth",
+            "lossFallsAt", "scoreRisesAt", "prefixGap", "previousGap", "previousByHand", "oneLoss", "oneBestPrefix", "withoutBest", "withoutBoth",
             "twoLog.Select(r => r.Loss).ToArray()", "threeBack.Select(r => r.AtL).ToArray()", "none3.AtL",
             "alibiRecency", "bestOtherAt64");
 
@@ -41,6 +41,10 @@ public class Notebook12Tests
         // Uniform causal attention over about 13 positions puts about 0.2 on the previous one.
         Assert.True(previous[0].Max() > 0.3 && previous[0].Max() > 3 * previous[1].Max(), "a layer-1 head looks at the previous token");
         Assert.InRange(nb.Value<double>("prefixGap"), 0, 1e-15);
+        // The by-hand previous-token score of layer 1's head matches the library, and on the example it is well above
+        // what uniform causal attention would give (the mean of 1/(i+1), below 0.3 for 13 or more positions).
+        Assert.InRange(nb.Value<double>("previousGap"), 0, 1e-15);
+        Assert.True(nb.Value<double>("previousByHand") > 0.3, $"previous-token score on the example {nb.Value<double>("previousByHand")}");
 
         // The loss falls and the score rises at the same steps (the sentence says "together" within 100 steps).
         Assert.InRange(Math.Abs(nb.Value<int>("lossFallsAt") - nb.Value<int>("scoreRisesAt")), 0, 100);

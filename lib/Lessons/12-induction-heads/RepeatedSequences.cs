@@ -39,7 +39,8 @@ public static class RepeatedSequences
     /// <summary>
     /// The prefix-matching score of a head: on a repeated sequence, the mean over the query positions i of the second
     /// half (i = half … 2·half − 2) of the weight on key <c>i − half + 1</c>, the token right after the earlier occurrence
-    /// of the current token. An induction head scores near 1.
+    /// of the current token. An induction head scores near 1. For these sequences (a first half of distinct tokens) it
+    /// equals the library's <see cref="InductionScores.PrefixMatching"/>, which works on any token sequence.
     /// </summary>
     /// <param name="weights">The head's weights <c>[n, n]</c> on the sequence (n = 2·half − 1).</param>
     /// <param name="half">Length of the first half.</param>
@@ -53,18 +54,11 @@ public static class RepeatedSequences
         return sum / (half - 1);
     }
 
-    /// <summary>The previous-token score of a head: the mean over i ≥ 1 of the weight of query i on key i − 1.</summary>
+    /// <summary>The previous-token score of a head: the mean over i ≥ 1 of the weight of query i on key i − 1
+    /// (<see cref="InductionScores.PreviousToken"/>).</summary>
     /// <param name="weights">The head's weights <c>[n, n]</c>.</param>
     /// <returns>A score in [0, 1].</returns>
-    public static double PreviousToken(Matrix<double> weights)
-    {
-        ArgumentNullException.ThrowIfNull(weights);
-        if (weights.RowCount != weights.ColumnCount || weights.RowCount < 2)
-            throw new ArgumentException($"Self-attention weights are square with at least 2 rows, not {weights.RowCount}×{weights.ColumnCount}.", nameof(weights));
-        double sum = 0;
-        for (int i = 1; i < weights.RowCount; i++) sum += weights[i, i - 1];
-        return sum / (weights.RowCount - 1);
-    }
+    public static double PreviousToken(Matrix<double> weights) => InductionScores.PreviousToken(weights);
 
     private static void CheckShape(Matrix<double> weights, int half)
     {
