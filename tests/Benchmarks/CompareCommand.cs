@@ -346,7 +346,9 @@ internal sealed class CompareCommand
     /// and 2 threads; and the sequential one-sequence-at-a-time engine that the batch-parallel loop replaced.</summary>
     private void MeasureTransformerStep()
     {
-        int oursSteps = _quick ? 3 : 30, numpySteps = _quick ? 2 : 10;
+        // Ours after 100 untimed steps (the server GC's budgets settle over about that many: TransformerStep.Run), numpy
+        // after 2 (it has no such phase); both then timed over enough steps to include their steady share of collections.
+        int oursSteps = _quick ? 3 : 200, warmup = _quick ? 3 : 100, numpySteps = _quick ? 2 : 30;
         void Keep(string who, int threads, (double? Seconds, string Problem) r)
         {
             if (r.Seconds is null) { _stepProblems.Add($"{who}, {threads} thread(s): {r.Problem}"); return; }
@@ -359,12 +361,12 @@ internal sealed class CompareCommand
             for (int turn = 0; turn < (_quick ? 1 : 2); turn++)
             {
                 if (_numpy) Keep("numpy", threads, TransformerStep.Numpy(threads, numpySteps));
-                Keep("ours", threads, TransformerStep.Ours("parallel", threads, oursSteps));
+                Keep("ours", threads, TransformerStep.Ours("parallel", threads, oursSteps, warmup));
             }
         }
         Progress("Transformer training step, the sequential engine");
         for (int turn = 0; turn < (_quick ? 1 : 2); turn++)
-            Keep("sequential", 1, TransformerStep.Ours("sequential", 1, oursSteps)); // as many steps as the batch-parallel loop: one GC budget per window
+            Keep("sequential", 1, TransformerStep.Ours("sequential", 1, oursSteps, warmup)); // as many steps as the batch-parallel loop: one GC budget per window
         _loadAfter = LoadAverage();
     }
 

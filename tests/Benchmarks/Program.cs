@@ -17,7 +17,7 @@ public static class Program
                      peer, and the speed goals (exit code 1 if one is not met); --transformer-only: just the
                      training step and its two goals
           memory N   causal streaming attention at n = N, d = 64, fp32: bytes allocated and peak memory rise
-          transformer-step [--engine parallel|sequential] [--threads T] [--steps N]
+          transformer-step [--engine parallel|sequential] [--threads T] [--steps N] [--warmup W]
                      seconds per training step of notebook 11's encoder–decoder (compare runs it as a child process)
           bdn [BenchmarkDotNet options, e.g. --filter *Attention*]
                      BenchmarkDotNet's detailed runs of the same kernels (in-process toolchain)

@@ -31,13 +31,18 @@ internal static class TransformerStep
         }).ToArray();
     }
 
-    /// <summary>The child process: <c>transformer-step --engine parallel|sequential --threads T --steps N</c>; prints
-    /// <c>seconds_per_step=…</c>.</summary>
+    /// <summary>The child process: <c>transformer-step --engine parallel|sequential --threads T --steps N --warmup W</c>;
+    /// prints <c>seconds_per_step=…</c> over N steps after W untimed ones.</summary>
+    /// <remarks>The warm-up matters: a fresh process's server GC sizes its budgets over the first ~100 steps (over the
+    /// first 30 it collects generation 0 about every step and generation 2 every 15, later generation 0 every 2–3 steps and
+    /// generation 2 about every 100), and a step measured in that phase took 1.5–3× its steady cost. A notebook trains for
+    /// hundreds of steps, so the steady cost is what a reader waits for.</remarks>
     public static int Run(string[] args)
     {
         string engine = Arg(args, "--engine") ?? "parallel";
         int threads = int.Parse(Arg(args, "--threads") ?? "1", CultureInfo.InvariantCulture);
         int steps = int.Parse(Arg(args, "--steps") ?? "20", CultureInfo.InvariantCulture);
+        int warmup = int.Parse(Arg(args, "--warmup") ?? "100", CultureInfo.InvariantCulture);
         var examples = Examples();
         double Measure(int n)
         {
@@ -64,7 +69,7 @@ internal static class TransformerStep
             }
             return clock.Elapsed.TotalSeconds / n;
         }
-        Measure(3); // warm up
+        Measure(warmup);
         int[] before = [GC.CollectionCount(0), GC.CollectionCount(1), GC.CollectionCount(2)];
         long allocated = GC.GetTotalAllocatedBytes(precise: true);
         double seconds = Measure(steps);
@@ -83,14 +88,15 @@ internal static class TransformerStep
     }
 
     /// <summary>Seconds per step of ours (a child process) or null with the reason.</summary>
-    public static (double? Seconds, string Problem) Ours(string engine, int threads, int steps)
+    public static (double? Seconds, string Problem) Ours(string engine, int threads, int steps, int warmup)
     {
         string? self = Environment.ProcessPath;
         if (self is null) return (null, "cannot find this program's path");
         var info = new ProcessStartInfo(self) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         if (Path.GetFileNameWithoutExtension(self).Equals("dotnet", StringComparison.OrdinalIgnoreCase))
             info.ArgumentList.Add(typeof(Program).Assembly.Location);
-        foreach (var a in new[] { "transformer-step", "--engine", engine, "--threads", threads.ToString(CultureInfo.InvariantCulture), "--steps", steps.ToString(CultureInfo.InvariantCulture) })
+        foreach (var a in new[] { "transformer-step", "--engine", engine, "--threads", threads.ToString(CultureInfo.InvariantCulture), "--steps", steps.ToString(CultureInfo.InvariantCulture),
+                                   "--warmup", warmup.ToString(CultureInfo.InvariantCulture) })
             info.ArgumentList.Add(a);
         info.Environment["DOTNET_gcServer"] = "1"; // as the notebook runner
         return Parse(info, "seconds_per_step=");

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
@@ -38,10 +39,13 @@ internal static class RowGemm
         if (n == 0 || m == 0) return;
         int nr = 2 * S.Count;
         double[] panels;
+        double[]? rented = null;
         int ldb, panelStride;
+        // Packed panels come from the shared pool: the packing writes every value the micro-kernel reads (padding
+        // included), so a rented array's old contents never matter, and training steps stop allocating one per product.
         if (transposedB)
         {
-            panels = Gemm.AllocatePacked<double>(Gemm.PackedLength(m, k, nr), "The packed matrix");
+            panels = rented = ArrayPool<double>.Shared.Rent(checked((int)Gemm.PackedLength(m, k, nr)));
             Gemm.PackTransposed<double>(b, k, 0, m, k, nr, panels);
             ldb = nr;
             panelStride = k * nr;
@@ -54,11 +58,12 @@ internal static class RowGemm
         }
         else
         {
-            panels = Gemm.AllocatePacked<double>(Gemm.PackedColumnsLength(k, m, nr), "The packed matrix");
+            panels = rented = ArrayPool<double>.Shared.Rent(checked((int)Gemm.PackedColumnsLength(k, m, nr)));
             Gemm.PackColumns<double>(b, m, 0, k, m, nr, panels);
             ldb = nr;
             panelStride = nr * k;
         }
         Gemm.Block<double, V, S>(ref a[0], k, n, k, ref panels[0], ldb, panelStride, m, ref c[0], m, 1.0, accumulate);
+        if (rented is not null) ArrayPool<double>.Shared.Return(rented);
     }
 }

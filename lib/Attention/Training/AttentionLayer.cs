@@ -196,6 +196,13 @@ public sealed class AttentionLayer
         if (weights.Rows != dWeights.Rows || weights.Cols != dWeights.Cols)
             throw new ArgumentException($"The weights are {weights.Shape} but their gradient is {dWeights.Shape}.", nameof(dWeights));
         var dS = new RowMatrix(weights.Rows, weights.Cols);
+        SoftmaxBackwardInto(weights, dWeights, dS);
+        return dS;
+    }
+
+    /// <summary><see cref="SoftmaxBackward"/> into <paramref name="dS"/> (every entry overwritten; same shape, checked by the caller).</summary>
+    internal static void SoftmaxBackwardInto(RowMatrix weights, RowMatrix dWeights, RowMatrix dS)
+    {
         for (int i = 0; i < weights.Rows; i++)
         {
             var a = weights.Row(i);
@@ -204,7 +211,6 @@ public sealed class AttentionLayer
             var row = dS.Row(i);
             for (int j = 0; j < a.Length; j++) row[j] = a[j] * (g[j] - dot);
         }
-        return dS;
     }
 
     /// <summary>

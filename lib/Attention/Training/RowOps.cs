@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Numerics.Tensors;
 
 namespace Attention.Training;
@@ -38,21 +39,34 @@ internal static class RowOps
         }
     }
 
+    /// <summary><c>y = a · b</c> into an existing <c>[n, m]</c> matrix (every entry overwritten).</summary>
+    public static void MatMulInto(RowMatrix a, RowMatrix b, RowMatrix y)
+    {
+        Array.Clear(y.Data);
+        MatMulAdd(a, b, y);
+    }
+
     /// <summary><c>a · bᵀ</c>: <c>[n, k] · [m, k]ᵀ → [n, m]</c>.</summary>
     public static RowMatrix MatMulTransposeB(RowMatrix a, RowMatrix b)
     {
         var y = new RowMatrix(a.Rows, b.Rows);
+        MatMulTransposeBInto(a, b, y);
+        return y;
+    }
+
+    /// <summary><c>y = a · bᵀ</c> into an existing <c>[n, m]</c> matrix (every entry overwritten).</summary>
+    public static void MatMulTransposeBInto(RowMatrix a, RowMatrix b, RowMatrix y)
+    {
         if (RowGemm.Applies(a.Rows, a.Cols, b.Rows))
         {
             RowGemm.MultiplyTransposed(a.Data, a.Rows, a.Cols, b.Data, b.Rows, y.Data);
-            return y;
+            return;
         }
         for (int i = 0; i < a.Rows; i++)
         {
             var ai = a.Row(i);
             for (int j = 0; j < b.Rows; j++) y[i, j] = TensorPrimitives.Dot(ai, b.Row(j));
         }
-        return y;
     }
 
     /// <summary><c>y += aᵀ · b</c>: <c>[n, k]ᵀ · [n, m] → [k, m]</c> (the weight gradient <c>Xᵀ·dY</c>).</summary>
@@ -60,10 +74,13 @@ internal static class RowOps
     {
         if (RowGemm.Applies(a.Cols, a.Rows, b.Cols))
         {
-            var at = new double[a.Data.Length];
+            // aᵀ in a pooled buffer (every entry written before it is read): the backward pass calls this for every
+            // weight gradient, and a fresh array each time was a good part of what the garbage collector had to do.
+            var at = ArrayPool<double>.Shared.Rent(a.Data.Length);
             for (int i = 0; i < a.Rows; i++)
                 for (int k = 0; k < a.Cols; k++) at[k * a.Rows + i] = a.Data[i * a.Cols + k];
             RowGemm.Multiply(at, a.Cols, a.Rows, b.Data, b.Cols, y.Data, accumulate: true);
+            ArrayPool<double>.Shared.Return(at);
             return;
         }
         for (int i = 0; i < a.Rows; i++)

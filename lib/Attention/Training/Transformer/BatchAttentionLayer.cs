@@ -192,6 +192,12 @@ public sealed class BatchAttentionLayer
         var kh = new RowMatrix(tk, dh);
         var vh = new RowMatrix(tk, dh);
         var dO = new RowMatrix(tq, dh);
+        // Per-head scratch, reused for every example and head (each is overwritten or cleared before use).
+        var dA = new RowMatrix(tq, tk);
+        var dS = new RowMatrix(tq, tk);
+        var dVh = new RowMatrix(tk, dh);
+        var dq = new RowMatrix(tq, dh);
+        var dk = new RowMatrix(tk, dh);
         for (int b = 0; b < s.QueryLayout.Examples; b++)
             for (int h = 0; h < Heads; h++)
             {
@@ -200,13 +206,13 @@ public sealed class BatchAttentionLayer
                 ReadBlock(s.K, b * tk, tk, h * dh, dh, kh.Data);
                 ReadBlock(s.V, b * tk, tk, h * dh, dh, vh.Data);
                 ReadBlock(dConcat, b * tq, tq, h * dh, dh, dO.Data);
-                var dA = RowOps.MatMulTransposeB(dO, vh);          // dO·Vᵀ   [tq, tk]
-                var dVh = new RowMatrix(tk, dh);
+                RowOps.MatMulTransposeBInto(dO, vh, dA);           // dO·Vᵀ   [tq, tk]
+                Array.Clear(dVh.Data);
                 RowOps.MatMulTransposeAAdd(a, dO, dVh);            // Aᵀ·dO   [tk, dh]
-                var dS = AttentionLayer.SoftmaxBackward(a, dA);
+                AttentionLayer.SoftmaxBackwardInto(a, dA, dS);
                 TensorPrimitives.Multiply(dS.Data, scale, dS.Data);
-                var dq = RowOps.MatMul(dS, kh);                    // dS·K    [tq, dh]
-                var dk = new RowMatrix(tk, dh);
+                RowOps.MatMulInto(dS, kh, dq);                     // dS·K    [tq, dh]
+                Array.Clear(dk.Data);
                 RowOps.MatMulTransposeAAdd(dS, qh, dk);            // dSᵀ·Q   [tk, dh]
                 WriteBlock(dq.Data, dQ, b * tq, tq, h * dh, dh);
                 WriteBlock(dk.Data, dK, b * tk, tk, h * dh, dh);
