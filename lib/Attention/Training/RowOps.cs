@@ -1,4 +1,7 @@
 using System.Buffers;
+using System.Numerics;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using System.Numerics.Tensors;
 
 namespace Attention.Training;
@@ -34,7 +37,7 @@ internal static class RowOps
             for (int k = 0; k < a.Cols; k++)
             {
                 double aik = ai[k];
-                if (aik != 0) TensorPrimitives.MultiplyAdd(b.Row(k), aik, yi, yi);
+                if (aik != 0) AddScaled(aik, b.Row(k), yi);
             }
         }
     }
@@ -90,9 +93,30 @@ internal static class RowOps
             for (int k = 0; k < a.Cols; k++)
             {
                 double aik = ai[k];
-                if (aik != 0) TensorPrimitives.MultiplyAdd(bi, aik, y.Row(k), y.Row(k));
+                if (aik != 0) AddScaled(aik, bi, y.Row(k));
             }
         }
+    }
+
+    /// <summary>
+    /// <c>y[j] += alpha · x[j]</c>, multiply then add (not fused), exactly what <c>TensorPrimitives.MultiplyAdd</c>
+    /// computes. Inlined: the small products of attention's backward pass call it for rows of one head's width (8
+    /// values), where a library call costs more than the arithmetic.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void AddScaled(double alpha, ReadOnlySpan<double> x, Span<double> y)
+    {
+        int n = x.Length, j = 0;
+        if (y.Length < n) throw new ArgumentException($"The destination has {y.Length} values, the source {n}.", nameof(y));
+        ref double rx = ref MemoryMarshal.GetReference(x);
+        ref double ry = ref MemoryMarshal.GetReference(y);
+        if (Vector.IsHardwareAccelerated)
+        {
+            var va = new Vector<double>(alpha);
+            for (; j <= n - Vector<double>.Count; j += Vector<double>.Count)
+                (va * Vector.LoadUnsafe(ref rx, (nuint)j) + Vector.LoadUnsafe(ref ry, (nuint)j)).StoreUnsafe(ref ry, (nuint)j);
+        }
+        for (; j < n; j++) Unsafe.Add(ref ry, j) += alpha * Unsafe.Add(ref rx, j);
     }
 
     /// <summary>The column of each row's largest value (the first one on a tie): the predicted class per row.</summary>
