@@ -32,22 +32,31 @@ public sealed class AttentionLayer
     /// <param name="rotaryBase">The frequency base of rotary positions.</param>
     public AttentionLayer(string name, int dModel, int heads, int seed, PositionScheme positions = PositionScheme.None, double rotaryBase = 10000.0)
     {
-        Check.Positive(dModel, nameof(dModel));
-        Check.Positive(heads, nameof(heads));
-        if (dModel % heads != 0)
-            throw new ArgumentException($"d_model = {dModel} is not divisible by heads = {heads}: each head takes d_model / heads columns.", nameof(heads));
+        (Wq, Wk, Wv, Wo) = Projections(name, dModel, heads, seed);
         if (positions == PositionScheme.Rotary && (dModel / heads) % 2 != 0)
             throw new ArgumentException($"Rotary positions rotate pairs of features, so the head width d_model / heads = {dModel / heads} must be even.", nameof(positions));
         Check.Base(rotaryBase, nameof(rotaryBase));
         Heads = heads;
         Positions = positions;
         RotaryBase = rotaryBase;
-        Wq = new Parameter($"{name}.Wq", RowMatrix.From(Init.Glorot(dModel, dModel, seed)));
-        Wk = new Parameter($"{name}.Wk", RowMatrix.From(Init.Glorot(dModel, dModel, unchecked(seed + 1))));
-        Wv = new Parameter($"{name}.Wv", RowMatrix.From(Init.Glorot(dModel, dModel, unchecked(seed + 2))));
-        Wo = new Parameter($"{name}.Wo", RowMatrix.From(Init.Glorot(dModel, dModel, unchecked(seed + 3))));
         Parameters = [Wq, Wk, Wv, Wo];
         _slopes = Alibi.Slopes(heads);
+    }
+
+    /// <summary>
+    /// The four projections of a multi-head attention layer, Xavier/Glorot-normal from seeds <c>seed … seed + 3</c>
+    /// (the one set-up of this layer and <see cref="BatchAttentionLayer"/>), after checking that the heads divide d_model.
+    /// </summary>
+    internal static (Parameter Wq, Parameter Wk, Parameter Wv, Parameter Wo) Projections(string name, int dModel, int heads, int seed)
+    {
+        Check.NotNull(name, nameof(name));
+        Check.Positive(dModel, nameof(dModel));
+        Check.Positive(heads, nameof(heads));
+        if (dModel % heads != 0)
+            throw new ArgumentException($"d_model = {dModel} is not divisible by heads = {heads}: each head takes d_model / heads columns.", nameof(heads));
+        Parameter Make(string which, int offset) =>
+            new($"{name}.{which}", RowMatrix.From(Init.Glorot(dModel, dModel, unchecked(seed + offset))));
+        return (Make("Wq", 0), Make("Wk", 1), Make("Wv", 2), Make("Wo", 3));
     }
 
     /// <summary>Query projection <c>[d, d]</c>.</summary>

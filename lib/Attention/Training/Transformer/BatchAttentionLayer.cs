@@ -66,16 +66,8 @@ public sealed class BatchAttentionLayer
     /// <param name="seed">Seed of the weights.</param>
     public BatchAttentionLayer(string name, int dModel, int heads, int seed)
     {
-        Check.NotNull(name, nameof(name));
-        Check.Positive(dModel, nameof(dModel));
-        Check.Positive(heads, nameof(heads));
-        if (dModel % heads != 0)
-            throw new ArgumentException($"d_model = {dModel} is not divisible by heads = {heads}: each head takes d_model / heads columns.", nameof(heads));
+        (Wq, Wk, Wv, Wo) = AttentionLayer.Projections(name, dModel, heads, seed);
         Heads = heads;
-        Wq = new Parameter($"{name}.Wq", RowMatrix.From(Init.Glorot(dModel, dModel, seed)));
-        Wk = new Parameter($"{name}.Wk", RowMatrix.From(Init.Glorot(dModel, dModel, unchecked(seed + 1))));
-        Wv = new Parameter($"{name}.Wv", RowMatrix.From(Init.Glorot(dModel, dModel, unchecked(seed + 2))));
-        Wo = new Parameter($"{name}.Wo", RowMatrix.From(Init.Glorot(dModel, dModel, unchecked(seed + 3))));
         Parameters = [Wq, Wk, Wv, Wo];
     }
 
