@@ -219,6 +219,40 @@ public class TransformerTests
             for (int c = 0; c < 14; c++) Assert.InRange(Math.Abs(logits[s, c] - g.Logits[s][c]), 0, 1e-12);
     }
 
+    /// <summary>A training step releases its activations in backward (they would otherwise survive into the next step's
+    /// collections): a second backward of the same forward pass is refused with the reason, and the attention weights of
+    /// that pass stay readable.</summary>
+    [Fact]
+    public void A_forward_pass_is_back_propagated_once_and_its_weights_stay_readable()
+    {
+        var rng = new Random(21);
+        var layout = Padded(4, 4, 2);
+        var x = Random(rng, layout.TotalRows, 6);
+        var r = Random(rng, layout.TotalRows, 6);
+        var attention = new BatchAttentionLayer("att", 6, 2, seed: 5);
+        attention.Forward(x, layout, x, layout, causal: true);
+        var before = attention.Weights(1, 1).Data.ToArray();
+        attention.Backward(r);
+        Assert.Equal(before, attention.Weights(1, 1).Data);
+        Assert.Contains("back-propagated once", Assert.Throws<InvalidOperationException>(() => attention.Backward(r)).Message);
+
+        var encoder = new EncoderLayer("enc", 6, 2, 8, NormPlacement.PreNorm, residual: true, seed: 3);
+        encoder.Forward(x, layout);
+        encoder.Backward(r);
+        Assert.Contains("run Forward again", Assert.Throws<InvalidOperationException>(() => encoder.Backward(r)).Message);
+        var decoder = new DecoderLayer("dec", 6, 2, 8, NormPlacement.PostNorm, residual: true, seed: 4);
+        decoder.Forward(x, layout, x, layout);
+        decoder.Backward(r);
+        Assert.Contains("run Forward again", Assert.Throws<InvalidOperationException>(() => decoder.Backward(r)).Message);
+        var norm = new LayerNorm("ln", 6);
+        norm.Forward(x);
+        norm.Backward(r);
+        Assert.Contains("back-propagated once", Assert.Throws<InvalidOperationException>(() => norm.Backward(r)).Message);
+        // and a new forward pass can be back-propagated again
+        encoder.Forward(x, layout);
+        Assert.Equal(x.Rows, encoder.Backward(r).Rows);
+    }
+
     [Fact]
     public void Bad_input_is_refused_with_the_reason()
     {

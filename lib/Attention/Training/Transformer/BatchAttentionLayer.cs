@@ -55,6 +55,7 @@ public sealed class BatchLayout
 public sealed class BatchAttentionLayer
 {
     private State? _state;
+    private (double[][] Weights, BatchLayout Queries, BatchLayout Keys)? _lastWeights;
 
     private sealed record State(RowMatrix Xq, BatchLayout QueryLayout, RowMatrix Xkv, BatchLayout KeyLayout, bool Causal,
         RowMatrix Q, RowMatrix K, RowMatrix V, double[][] Weights, RowMatrix Concat);
@@ -143,6 +144,7 @@ public sealed class BatchAttentionLayer
             }
         }
         _state = new State(xq, queries, xkv, keys, causal, q, k, v, weights, concat);
+        _lastWeights = (weights, queries, keys);
         return RowOps.MatMul(concat, Wo.Value);
     }
 
@@ -152,12 +154,12 @@ public sealed class BatchAttentionLayer
     /// <returns><c>[real queries, real keys]</c>.</returns>
     public RowMatrix Weights(int example, int head)
     {
-        var s = _state ?? throw new InvalidOperationException("No forward pass yet.");
-        if (example < 0 || example >= s.QueryLayout.Examples)
-            throw new ArgumentOutOfRangeException(nameof(example), example, $"The last batch had {s.QueryLayout.Examples} examples.");
+        var (weights, queries, keys) = _lastWeights ?? throw new InvalidOperationException("No forward pass yet.");
+        if (example < 0 || example >= queries.Examples)
+            throw new ArgumentOutOfRangeException(nameof(example), example, $"The last batch had {queries.Examples} examples.");
         if (head < 0 || head >= Heads) throw new ArgumentOutOfRangeException(nameof(head), head, $"The layer has {Heads} heads.");
-        int tk = s.KeyLayout.Rows, nq = s.QueryLayout.Lengths[example], nk = s.KeyLayout.Lengths[example];
-        var w = s.Weights[example * Heads + head];
+        int tk = keys.Rows, nq = queries.Lengths[example], nk = keys.Lengths[example];
+        var w = weights[example * Heads + head];
         var y = new RowMatrix(nq, nk);
         for (int i = 0; i < nq; i++) w.AsSpan(i * tk, nk).CopyTo(y.Row(i));
         return y;
@@ -169,7 +171,7 @@ public sealed class BatchAttentionLayer
     /// <returns><c>∂loss/∂Xq</c> and <c>∂loss/∂Xkv</c>.</returns>
     public (RowMatrix DQuery, RowMatrix DKeyValue) Backward(RowMatrix dy)
     {
-        var s = _state ?? throw new InvalidOperationException("Backward needs a Forward first.");
+        var s = _state ?? throw new InvalidOperationException("Backward needs a Forward first: each forward pass is back-propagated once (its activations are released then), so run Forward again.");
         Check.NotNull(dy, nameof(dy));
         if (dy.Rows != s.Xq.Rows || dy.Cols != DModel)
             throw new ArgumentException($"The gradient is {dy.Shape} but the output was {Check.Shape(s.Xq.Rows, DModel)}.", nameof(dy));
@@ -213,6 +215,7 @@ public sealed class BatchAttentionLayer
         RowOps.MatMulTransposeAAdd(s.Xq, dQ, Wq.Gradient);
         RowOps.MatMulTransposeAAdd(s.Xkv, dK, Wk.Gradient);
         RowOps.MatMulTransposeAAdd(s.Xkv, dV, Wv.Gradient);
+        _state = null; // the activations die with this step instead of surviving into the next one's collections
         var dXq = RowOps.MatMulTransposeB(dQ, Wq.Value);
         var dXkv = RowOps.MatMulTransposeB(dK, Wk.Value);
         RowOps.AddInPlace(dXkv, RowOps.MatMulTransposeB(dV, Wv.Value));

@@ -82,7 +82,7 @@ public sealed class LayerNorm
     /// <returns><c>[n, d]</c>.</returns>
     public RowMatrix Backward(RowMatrix dy)
     {
-        var xhatAll = _normalised ?? throw new InvalidOperationException("Backward needs a Forward first.");
+        var xhatAll = _normalised ?? throw new InvalidOperationException("Backward needs a Forward first: each forward pass is back-propagated once (its activations are released then), so run Forward again.");
         Check.NotNull(dy, nameof(dy));
         if (dy.Rows != xhatAll.Rows || dy.Cols != xhatAll.Cols)
             throw new ArgumentException($"The gradient is {dy.Shape} but the output was {xhatAll.Shape}.", nameof(dy));
@@ -105,6 +105,8 @@ public sealed class LayerNorm
             var dxr = dx.Row(r);
             for (int c = 0; c < d; c++) dxr[c] = (gHat[c] - meanG - xhat[c] * meanGX) * inv;
         }
+        _normalised = null; // released with the step, as batch attention's activations
+        _inverseStd = null;
         return dx;
     }
 }

@@ -109,7 +109,7 @@ public sealed class EncoderLayer
     /// <returns><c>∂loss/∂x</c>.</returns>
     public RowMatrix Backward(RowMatrix dy)
     {
-        if (_x is null) throw new InvalidOperationException("Backward needs a Forward first.");
+        if (_x is null) throw new InvalidOperationException("Backward needs a Forward first: each forward pass is back-propagated once (its activations are released then), so run Forward again.");
         var (dF2, dH) = _second.BackOutput(dy);
         var dh = _second.BackInput(FeedForward.Backward(dF2));
         if (dH is not null) RowOps.AddInPlace(dh, dH);
@@ -118,6 +118,7 @@ public sealed class EncoderLayer
         RowOps.AddInPlace(dq, dkv);
         var dx = _first.BackInput(dq);
         if (dX is not null) RowOps.AddInPlace(dx, dX);
+        _x = _h = null;
         return dx;
     }
 }
@@ -199,7 +200,7 @@ public sealed class DecoderLayer
     /// <returns><c>∂loss/∂y</c> and this layer's contribution to <c>∂loss/∂memory</c>.</returns>
     public (RowMatrix DY, RowMatrix DMemory) Backward(RowMatrix dz)
     {
-        if (_y is null) throw new InvalidOperationException("Backward needs a Forward first.");
+        if (_y is null) throw new InvalidOperationException("Backward needs a Forward first: each forward pass is back-propagated once (its activations are released then), so run Forward again.");
         var (dF3, dH2direct) = _third.BackOutput(dz);
         var dh2 = _third.BackInput(FeedForward.Backward(dF3));
         if (dH2direct is not null) RowOps.AddInPlace(dh2, dH2direct);
@@ -212,6 +213,7 @@ public sealed class DecoderLayer
         RowOps.AddInPlace(dq1, dkv1);
         var dy = _first.BackInput(dq1);
         if (dYdirect is not null) RowOps.AddInPlace(dy, dYdirect);
+        _y = null;
         return (dy, dMemory);
     }
 
