@@ -171,7 +171,7 @@ public sealed class BatchAttentionLayer
     /// <returns><c>∂loss/∂Xq</c> and <c>∂loss/∂Xkv</c>.</returns>
     public (RowMatrix DQuery, RowMatrix DKeyValue) Backward(RowMatrix dy)
     {
-        var s = _state ?? throw new InvalidOperationException("Backward needs a Forward first: each forward pass is back-propagated once (its activations are released then), so run Forward again.");
+        var s = _state ?? throw new InvalidOperationException(Sublayer.BackPropagatedOnce);
         Check.NotNull(dy, nameof(dy));
         if (dy.Rows != s.Xq.Rows || dy.Cols != DModel)
             throw new ArgumentException($"The gradient is {dy.Shape} but the output was {Check.Shape(s.Xq.Rows, DModel)}.", nameof(dy));

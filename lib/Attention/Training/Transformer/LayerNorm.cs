@@ -82,7 +82,7 @@ public sealed class LayerNorm
     /// <returns><c>[n, d]</c>.</returns>
     public RowMatrix Backward(RowMatrix dy)
     {
-        var xhatAll = _normalised ?? throw new InvalidOperationException("Backward needs a Forward first: each forward pass is back-propagated once (its activations are released then), so run Forward again.");
+        var xhatAll = _normalised ?? throw new InvalidOperationException(Sublayer.BackPropagatedOnce);
         Check.NotNull(dy, nameof(dy));
         if (dy.Rows != xhatAll.Rows || dy.Cols != xhatAll.Cols)
             throw new ArgumentException($"The gradient is {dy.Shape} but the output was {xhatAll.Shape}.", nameof(dy));

@@ -20,6 +20,11 @@ public enum NormPlacement
 /// </summary>
 internal sealed class Sublayer(string name, int dModel, NormPlacement placement, bool residual)
 {
+    /// <summary>What a second backward of one forward pass is told: the Transformer layers release a step's activations
+    /// at the end of backward, so they do not survive into the next step's collections.</summary>
+    public const string BackPropagatedOnce =
+        "Backward needs a Forward first: each forward pass is back-propagated once (its activations are released then), so run Forward again.";
+
     public LayerNorm? Norm { get; } = placement == NormPlacement.None ? null : new LayerNorm(name, dModel);
 
     public IReadOnlyList<Parameter> Parameters => Norm?.Parameters ?? [];
@@ -55,7 +60,7 @@ public sealed class EncoderLayer
 {
     private readonly Sublayer _first;
     private readonly Sublayer _second;
-    private RowMatrix? _x, _h;
+    private RowMatrix? _x;
 
     /// <summary>Creates the layer.</summary>
     /// <param name="name">Prefix of the parameter names (e.g. <c>encoder.0</c>).</param>
@@ -100,7 +105,6 @@ public sealed class EncoderLayer
         _x = x;
         var a = _first.Input(x);
         var h = _first.Output(x, SelfAttention.Forward(a, layout, a, layout, causal: false));
-        _h = h;
         return _second.Output(h, FeedForward.Forward(_second.Input(h)));
     }
 
@@ -109,7 +113,7 @@ public sealed class EncoderLayer
     /// <returns><c>∂loss/∂x</c>.</returns>
     public RowMatrix Backward(RowMatrix dy)
     {
-        if (_x is null) throw new InvalidOperationException("Backward needs a Forward first: each forward pass is back-propagated once (its activations are released then), so run Forward again.");
+        if (_x is null) throw new InvalidOperationException(Sublayer.BackPropagatedOnce);
         var (dF2, dH) = _second.BackOutput(dy);
         var dh = _second.BackInput(FeedForward.Backward(dF2));
         if (dH is not null) RowOps.AddInPlace(dh, dH);
@@ -118,7 +122,7 @@ public sealed class EncoderLayer
         RowOps.AddInPlace(dq, dkv);
         var dx = _first.BackInput(dq);
         if (dX is not null) RowOps.AddInPlace(dx, dX);
-        _x = _h = null;
+        _x = null;
         return dx;
     }
 }
@@ -200,7 +204,7 @@ public sealed class DecoderLayer
     /// <returns><c>∂loss/∂y</c> and this layer's contribution to <c>∂loss/∂memory</c>.</returns>
     public (RowMatrix DY, RowMatrix DMemory) Backward(RowMatrix dz)
     {
-        if (_y is null) throw new InvalidOperationException("Backward needs a Forward first: each forward pass is back-propagated once (its activations are released then), so run Forward again.");
+        if (_y is null) throw new InvalidOperationException(Sublayer.BackPropagatedOnce);
         var (dF3, dH2direct) = _third.BackOutput(dz);
         var dh2 = _third.BackInput(FeedForward.Backward(dF3));
         if (dH2direct is not null) RowOps.AddInPlace(dh2, dH2direct);
